@@ -1,0 +1,40 @@
+# Two commands: `make run` and `make test`. Everything else is optional.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+STAMP   := .venv/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: run install migrate seed test test-fast test-browser bench clean
+
+$(STAMP): requirements.txt
+	python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Loads the FY 2565 plan and the demo accounts; safe to run again.
+seed: migrate
+	$(PY) manage.py load_plan
+	$(PY) manage.py create_demo_accounts
+
+run: seed
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The whole suite (browser tests included when chromium is installed).
+test: install
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not browser"
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf var/ .venv/

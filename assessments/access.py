@@ -1,0 +1,77 @@
+"""get_<thing>_for_user: the object, a 404 to outsiders, PermissionDenied to read-only users.
+
+"Missing" and "forbidden to see" look the same (404); "may see but not
+change" is a 403. Visibility and edit rights come from
+Indicator.objects.visible_to / editable_by and nowhere else.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from indicators.models import ActionPlan, Indicator, MilestoneStep
+from indicators.querysets import scope_of
+
+from .models import Evidence
+
+
+def get_indicator_for_user(user, pk, *, for_edit: bool = False) -> Indicator:
+    qs = Indicator.objects.visible_to(user).select_related(
+        "plan__fiscal_year", "plan__org_unit", "data_collector"
+    )
+    try:
+        indicator = qs.get(pk=pk)
+    except (Indicator.DoesNotExist, ValueError, TypeError):
+        raise Http404("ไม่พบตัวชี้วัดนี้")
+    if for_edit and not can_edit(user, indicator):
+        raise PermissionDenied("คุณไม่ได้เป็นผู้รับผิดชอบตัวชี้วัดนี้ จึงบันทึกผลไม่ได้")
+    return indicator
+
+
+def can_edit(user, indicator: Indicator) -> bool:
+    return Indicator.objects.editable_by(user).filter(pk=indicator.pk).exists()
+
+
+def can_review(user, indicator: Indicator) -> bool:
+    """The director (ผู้กำกับดูแลตัวชี้วัด) of the plan's unit, or an administrator."""
+    scope = scope_of(user)
+    if scope.superuser:
+        return True
+    path = indicator.plan.org_unit.tree_path
+    return any(path.startswith(p) for p in scope.director_paths + scope.admin_paths)
+
+
+def can_administer(user, indicator: Indicator) -> bool:
+    scope = scope_of(user)
+    return scope.superuser or any(indicator.plan.org_unit.tree_path.startswith(p) for p in scope.admin_paths)
+
+
+def get_step_for_user(user, pk, *, for_edit: bool = False) -> MilestoneStep:
+    try:
+        step = MilestoneStep.objects.select_related("criteria_set").get(pk=pk)
+    except (MilestoneStep.DoesNotExist, ValueError, TypeError):
+        raise Http404("ไม่พบขั้นตอนนี้")
+    indicator = get_indicator_for_user(user, step.criteria_set.indicator_id, for_edit=for_edit)
+    step.criteria_set.indicator = indicator
+    return step
+
+
+def get_evidence_for_user(user, pk, *, for_edit: bool = False) -> Evidence:
+    try:
+        evidence = Evidence.objects.select_related("completion__step__criteria_set").get(pk=pk)
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise Http404("ไม่พบเอกสารหลักฐาน")
+    get_indicator_for_user(user, evidence.completion.step.criteria_set.indicator_id, for_edit=for_edit)
+    return evidence
+
+
+def get_plan_for_user(user, pk=None) -> ActionPlan | None:
+    """A plan the user may see: the one asked for, else the newest one they can see."""
+    qs = ActionPlan.objects.visible_to(user).select_related("fiscal_year", "org_unit")
+    if pk not in (None, ""):
+        try:
+            return qs.get(pk=pk)
+        except (ActionPlan.DoesNotExist, ValueError, TypeError):
+            raise Http404("ไม่พบแผนปฏิบัติการนี้")
+    return qs.order_by("-fiscal_year__year_be", "org_unit__tree_path").first()

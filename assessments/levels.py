@@ -1,0 +1,122 @@
+"""The cumulative rule and the status rule: the one place a level is computed.
+
+"ต้องดำเนินการเป็นขั้นตอนจากขั้นตอนที่ 1 ไปถึง 5 ตามลำดับ": level N is reached
+when steps 1..N are all done. A round's level as of a date counts only the
+steps done on or before that date, and never after the round closes, so the
+6-month result stays what it was on 31 March however late it is printed.
+
+Every page, report and test gets its levels from here (through
+assessments.selectors, which feeds these functions from one batch of queries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Mapping
+
+STEPS = 5
+
+
+class Status:
+    MET = "met"  # บรรลุเป้าหมาย
+    ON_TRACK = "on_track"  # เป็นไปตามแผน
+    BEHIND = "behind"  # ต่ำกว่าเป้าหมาย
+    OVERDUE = "overdue"  # เกินกำหนด
+    UNDEFINED = "undefined"  # ยังไม่ได้กำหนดเกณฑ์การให้คะแนน
+
+    LABELS = {
+        MET: "บรรลุเป้าหมาย",
+        ON_TRACK: "เป็นไปตามแผน",
+        BEHIND: "ต่ำกว่าเป้าหมาย",
+        OVERDUE: "เกินกำหนด",
+        UNDEFINED: "ยังไม่ได้กำหนดเกณฑ์การให้คะแนน",
+    }
+    EXPLANATIONS = {
+        MET: "ระดับที่ได้ถึงค่าเป้าหมายของรอบแล้ว",
+        ON_TRACK: "ยังไม่ถึงค่าเป้าหมาย แต่ความก้าวหน้าเป็นไปตามระยะเวลาของรอบ",
+        BEHIND: "ความก้าวหน้าช้ากว่าระยะเวลาที่ผ่านไปของรอบ",
+        OVERDUE: "ปิดรอบแล้วแต่ยังไม่ถึงค่าเป้าหมาย",
+        UNDEFINED: "ตัวชี้วัดยังไม่มีเกณฑ์การให้คะแนนสำหรับรอบนี้",
+    }
+    COLOURS = {MET: "success", ON_TRACK: "primary", BEHIND: "warning", OVERDUE: "danger", UNDEFINED: "secondary"}
+    ORDER = [MET, ON_TRACK, BEHIND, OVERDUE, UNDEFINED]
+
+
+@dataclass(frozen=True)
+class StepState:
+    number: int
+    done_on: dt.date | None  # as recorded, even if after the as-of date
+    counted: bool
+    reason: str  # why a done step does not count yet ("" when it counts or is not done)
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+
+def effective_date(as_of: dt.date, closes_on: dt.date) -> dt.date:
+    return min(as_of, closes_on)
+
+
+def cumulative_level(done_numbers, steps: int = STEPS) -> int:
+    """Steps 1, 2 and 4 done → level 2."""
+    done = set(done_numbers)
+    level = 0
+    while level < steps and (level + 1) in done:
+        level += 1
+    return level
+
+
+def level_as_of(done_dates: Mapping[int, dt.date], as_of: dt.date, closes_on: dt.date) -> int:
+    """done_dates: step number → date done (active completions only)."""
+    cutoff = effective_date(as_of, closes_on)
+    return cumulative_level(n for n, d in done_dates.items() if d <= cutoff)
+
+
+def step_states(numbers, done_dates: Mapping[int, dt.date], as_of: dt.date, closes_on: dt.date) -> list[StepState]:
+    cutoff = effective_date(as_of, closes_on)
+    level = level_as_of(done_dates, as_of, closes_on)
+    states = []
+    for n in sorted(numbers):
+        done_on = done_dates.get(n)
+        reason = ""
+        if done_on is not None and n > level:
+            if done_on > cutoff:
+                reason = (
+                    "ดำเนินการหลังวันปิดรอบ จึงไม่นับในรอบนี้"
+                    if cutoff == closes_on and as_of > closes_on
+                    else "ดำเนินการหลังวันที่ที่เลือกดูข้อมูล"
+                )
+            else:
+                missing = [m for m in range(1, n) if m not in done_dates or done_dates[m] > cutoff]
+                reason = "ยังไม่นับ เพราะขั้นตอนที่ {} ยังไม่ได้ดำเนินการ (ต้องดำเนินการตามลำดับ)".format(
+                    ", ".join(str(m) for m in missing)
+                )
+        states.append(StepState(n, done_on, done_on is not None and n <= level, reason))
+    return states
+
+
+def expected_level(target: int, as_of: dt.date, starts_on: dt.date, closes_on: dt.date) -> int:
+    """The level a steady pace would have reached by as_of (whole levels, rounded down)."""
+    if as_of >= closes_on:
+        return target
+    if as_of < starts_on:
+        return 0
+    span = (closes_on - starts_on).days + 1
+    elapsed = (as_of - starts_on).days + 1
+    return (target * elapsed) // span
+
+
+def status_for(*, level: int, target: int | None, has_criteria: bool, as_of: dt.date,
+               starts_on: dt.date, closes_on: dt.date) -> str:
+    """Met / on track / behind / overdue (the day after the round closes) / not defined."""
+    if not has_criteria or target is None:
+        return Status.UNDEFINED
+    if level >= target:
+        return Status.MET
+    if as_of > closes_on:
+        return Status.OVERDUE
+    if level >= expected_level(target, as_of, starts_on, closes_on):
+        return Status.ON_TRACK
+    return Status.BEHIND

@@ -1,0 +1,187 @@
+"""Reads that join the plan with its progress, in a fixed number of queries.
+
+`progress_for` is what every page and report uses: it loads criteria, steps,
+completions, targets and round results for a list of indicators in five
+queries, however many indicators there are, and feeds assessments.levels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Prefetch
+
+from indicators.models import CriteriaSet, Indicator, MilestoneStep, Round, Target
+
+from . import levels
+from .models import RoundAssessment, StepCompletion
+
+
+@dataclass
+class StepView:
+    step: MilestoneStep
+    state: levels.StepState
+    completion: StepCompletion | None
+
+    @property
+    def number(self) -> int:
+        return self.step.number
+
+
+@dataclass
+class RoundProgress:
+    indicator: Indicator
+    round: Round
+    as_of: dt.date
+    target: int | None
+    criteria_set: CriteriaSet | None
+    steps: list[StepView]
+    level: int
+    status: str
+    assessment: RoundAssessment | None
+    last_update: dt.datetime | None = None
+
+    @property
+    def has_criteria(self) -> bool:
+        return self.criteria_set is not None
+
+    @property
+    def status_label(self) -> str:
+        return levels.Status.LABELS[self.status]
+
+    @property
+    def status_colour(self) -> str:
+        return levels.Status.COLOURS[self.status]
+
+    @property
+    def verified_level(self) -> int | None:
+        a = self.assessment
+        return a.verified_level if a and a.status == RoundAssessment.Status.VERIFIED else None
+
+    @property
+    def review_status(self) -> str:
+        return self.assessment.status if self.assessment else RoundAssessment.Status.DRAFT
+
+    @property
+    def review_status_label(self) -> str:
+        return RoundAssessment.Status(self.review_status).label
+
+    @property
+    def is_locked(self) -> bool:
+        return bool(self.assessment and self.assessment.is_locked)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.level / levels.STEPS)
+
+    @property
+    def target_percent(self) -> int:
+        return round(100 * (self.target or 0) / levels.STEPS)
+
+    @property
+    def next_step(self) -> MilestoneStep | None:
+        for view in self.steps:
+            if not view.state.counted:
+                return view.step
+        return None
+
+
+@dataclass
+class IndicatorProgress:
+    indicator: Indicator
+    rounds: list[RoundProgress] = field(default_factory=list)
+
+    def for_round(self, round: Round) -> RoundProgress | None:
+        for rp in self.rounds:
+            if rp.round.pk == round.pk:
+                return rp
+        return None
+
+
+def current_round(rounds: list[Round], today: dt.date) -> Round | None:
+    """The first round not yet closed; after the last one closes, the last one."""
+    ordered = sorted(rounds, key=lambda r: r.closes_on)
+    for r in ordered:
+        if today <= r.closes_on:
+            return r
+    return ordered[-1] if ordered else None
+
+
+def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.date) -> dict[int, IndicatorProgress]:
+    """Progress of each indicator in each round as of a date: five queries in all."""
+    ids = [i.pk for i in indicators]
+    sets_by_indicator: dict[int, list[CriteriaSet]] = defaultdict(list)
+    step_ids: list[int] = []
+    for cs in CriteriaSet.objects.filter(indicator_id__in=ids).prefetch_related(
+        Prefetch("steps", queryset=MilestoneStep.objects.order_by("number"))
+    ):
+        sets_by_indicator[cs.indicator_id].append(cs)
+        step_ids.extend(s.pk for s in cs.steps.all())
+    completions = {
+        c.step_id: c
+        for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by")
+    }
+    targets = {(t.indicator_id, t.round_id): t.level for t in Target.objects.filter(indicator_id__in=ids)}
+    assessments = {
+        (a.indicator_id, a.round_id): a
+        for a in RoundAssessment.objects.filter(indicator_id__in=ids, round__in=rounds).select_related(
+            "reviewed_by", "submitted_by"
+        )
+    }
+    result: dict[int, IndicatorProgress] = {}
+    for indicator in indicators:
+        ip = IndicatorProgress(indicator)
+        for rnd in rounds:
+            cs = _criteria_for_round(sets_by_indicator.get(indicator.pk, []), rnd)
+            steps = list(cs.steps.all()) if cs else []
+            done = {s.number: completions[s.pk].done_on for s in steps if s.pk in completions}
+            states = levels.step_states([s.number for s in steps], done, as_of, rnd.closes_on)
+            level = levels.level_as_of(done, as_of, rnd.closes_on) if cs else 0
+            target = targets.get((indicator.pk, rnd.pk))
+            recorded = [completions[s.pk].recorded_at for s in steps if s.pk in completions]
+            ip.rounds.append(
+                RoundProgress(
+                    indicator=indicator,
+                    round=rnd,
+                    as_of=as_of,
+                    target=target,
+                    criteria_set=cs,
+                    steps=[StepView(s, st, completions.get(s.pk)) for s, st in zip(steps, states)],
+                    level=level,
+                    status=levels.status_for(
+                        level=level,
+                        target=target,
+                        has_criteria=cs is not None,
+                        as_of=as_of,
+                        starts_on=rnd.starts_on,
+                        closes_on=rnd.closes_on,
+                    ),
+                    assessment=assessments.get((indicator.pk, rnd.pk)),
+                    last_update=max(recorded) if recorded else None,
+                )
+            )
+        result[indicator.pk] = ip
+    return result
+
+
+def _criteria_for_round(sets: list[CriteriaSet], rnd: Round) -> CriteriaSet | None:
+    """A round's own criteria win over the whole-year set."""
+    own = [cs for cs in sets if cs.round_id == rnd.pk]
+    if own:
+        return own[0]
+    whole = [cs for cs in sets if cs.round_id is None]
+    return whole[0] if whole else None
+
+
+def last_updates(indicator_ids: list[int]) -> dict[int, dt.datetime]:
+    """Latest history time per indicator, in one grouped query."""
+    from .models import HistoryEntry
+
+    return dict(
+        HistoryEntry.objects.filter(indicator_id__in=indicator_ids)
+        .values("indicator_id")
+        .annotate(last=Max("at"))
+        .values_list("indicator_id", "last")
+    )

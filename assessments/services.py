@@ -1,0 +1,421 @@
+"""Writes to progress: every one atomic, validated, and recorded in the history.
+
+Errors a user can cause raise ProgressError (or its ConflictError) with a Thai
+message; views show the message and nothing has changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round
+
+from . import levels
+from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
+
+NOTE_MAX = 5000
+REASON_MAX = 2000
+
+A = HistoryEntry.Action
+
+
+class ProgressError(ValidationError):
+    """A change refused for a reason the user can act on (message in Thai)."""
+
+
+class ConflictError(ProgressError):
+    """Someone else changed the same thing after the page was loaded."""
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def _clean_text(value: str, *, limit: int, what: str) -> str:
+    value = unicodedata.normalize("NFC", value or "")
+    # Control characters other than newlines and tabs have no place in a note.
+    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    if len(value) > limit:
+        raise ProgressError(f"{what}ยาวเกินไป ({len(value):,} ตัวอักษร) ใส่ได้ไม่เกิน {limit:,} ตัวอักษร")
+    return value
+
+
+def _check_date(done_on: dt.date, indicator: Indicator) -> None:
+    if done_on > today():
+        raise ProgressError("วันที่ดำเนินการต้องไม่เป็นวันในอนาคต")
+    fy = indicator.plan.fiscal_year
+    if not fy.contains(done_on):
+        raise ProgressError(
+            f"วันที่ดำเนินการต้องอยู่ในปีงบประมาณ พ.ศ. {fy.year_be} "
+            f"({fy.starts_on:%d/%m}/{fy.starts_on.year + 543} ถึง {fy.ends_on:%d/%m}/{fy.ends_on.year + 543})"
+        )
+
+
+def _locked_rounds(step: MilestoneStep, dates: list[dt.date]) -> list[Round]:
+    """Rounds, submitted or verified, whose result a change on these dates would alter."""
+    cs = step.criteria_set
+    rounds = Round.objects.filter(fiscal_year_id=cs.indicator.plan.fiscal_year_id)
+    if cs.round_id is not None:
+        rounds = rounds.filter(pk=cs.round_id)
+    locked = RoundAssessment.objects.filter(
+        indicator_id=cs.indicator_id, round__in=rounds, status__in=RoundAssessment.LOCKED
+    ).select_related("round")
+    return [a.round for a in locked if any(d <= a.round.closes_on for d in dates)]
+
+
+def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
+    locked = _locked_rounds(step, list(dates))
+    if locked:
+        names = ", ".join(r.label for r in locked)
+        raise ProgressError(
+            f"{names} ส่งผลการประเมินตนเองแล้ว (รอตรวจสอบหรือผ่านการตรวจสอบ) จึงแก้ไขขั้นตอนนี้ไม่ได้"
+        )
+
+
+def _lock_step(step_id: int) -> MilestoneStep:
+    # Serialises writers of one step; writers of different steps never wait.
+    return (
+        MilestoneStep.objects.select_for_update()
+        .select_related("criteria_set__indicator__plan__fiscal_year")
+        .get(pk=step_id)
+    )
+
+
+def _completion_json(c: StepCompletion | None) -> dict | None:
+    if c is None:
+        return None
+    return {"done_on": c.done_on.isoformat(), "note": c.note, "version": c.version}
+
+
+def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | None = None,
+             round: Round | None = None, before=None, after=None, comment: str = "") -> HistoryEntry:
+    return HistoryEntry.objects.create(
+        indicator_id=indicator_id, action=action, actor=actor, step=step, round=round,
+        before=before, after=after, comment=comment,
+    )
+
+
+@transaction.atomic
+def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
+                  files=(), expected_completion_id: int | None = None) -> StepCompletion:
+    """Mark a step done. Refused if it already is (someone else ticked it meanwhile)."""
+    step = _lock_step(step.pk)
+    indicator = step.criteria_set.indicator
+    note = _clean_text(note, limit=NOTE_MAX, what="หมายเหตุ")
+    _check_date(done_on, indicator)
+    current = StepCompletion.objects.active().filter(step=step).first()
+    if current is not None:
+        raise ConflictError(
+            "ขั้นตอนนี้มีผู้บันทึกว่าดำเนินการแล้วเมื่อ "
+            f"{current.recorded_at:%d/%m/%Y %H:%M} หน้าจอแสดงข้อมูลล่าสุดแล้ว"
+        )
+    _check_unlocked(step, done_on)
+    validated = [validate_evidence(f) for f in files]
+    try:
+        with transaction.atomic():
+            completion = StepCompletion.objects.create(step=step, done_on=done_on, note=note, recorded_by=by)
+    except IntegrityError as exc:  # a concurrent tick won the race
+        raise ConflictError("ขั้นตอนนี้มีผู้บันทึกพร้อมกัน หน้าจอแสดงข้อมูลล่าสุดแล้ว") from exc
+    _history(indicator_id=indicator.pk, action=A.STEP_DONE, actor=by, step=step,
+             after=_completion_json(completion))
+    for upload, info in validated:
+        _evidence_store(completion, upload, info, by)
+    return completion
+
+
+@transaction.atomic
+def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion_id: int | None,
+                    expected_version: int | None = None) -> StepCompletion:
+    """Un-tick a step: the completion is revoked (kept, with the reason), never deleted."""
+    step = _lock_step(step.pk)
+    reason = _clean_text(reason, limit=REASON_MAX, what="เหตุผล")
+    if not reason:
+        raise ProgressError("กรุณาระบุเหตุผลที่ยกเลิกการดำเนินการ")
+    current = _current_or_conflict(step, expected_completion_id, expected_version)
+    _check_unlocked(step, current.done_on)
+    current.revoked_at = timezone.now()
+    current.revoked_by = by
+    current.revoke_reason = reason
+    current.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    _history(indicator_id=step.criteria_set.indicator_id, action=A.STEP_UNDONE, actor=by, step=step,
+             before=_completion_json(current), comment=reason)
+    return current
+
+
+@transaction.atomic
+def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_completion_id: int | None,
+              expected_version: int | None, files=()) -> StepCompletion:
+    """Change the date or note of a done step, and/or attach more evidence."""
+    step = _lock_step(step.pk)
+    indicator = step.criteria_set.indicator
+    note = _clean_text(note, limit=NOTE_MAX, what="หมายเหตุ")
+    _check_date(done_on, indicator)
+    current = _current_or_conflict(step, expected_completion_id, expected_version)
+    validated = [validate_evidence(f) for f in files]
+    if (done_on, note) != (current.done_on, current.note):
+        _check_unlocked(step, current.done_on, done_on)
+        before = _completion_json(current)
+        current.done_on, current.note = done_on, note
+        current.version += 1
+        current.save(update_fields=["done_on", "note", "version"])
+        _history(indicator_id=indicator.pk, action=A.STEP_EDITED, actor=by, step=step,
+                 before=before, after=_completion_json(current))
+    elif validated:
+        _check_unlocked(step, current.done_on)
+    for upload, info in validated:
+        _evidence_store(current, upload, info, by)
+    return current
+
+
+def _current_or_conflict(step, expected_completion_id, expected_version) -> StepCompletion:
+    current = StepCompletion.objects.active().filter(step=step).first()
+    if current is None:
+        raise ConflictError("ขั้นตอนนี้ถูกยกเลิกการดำเนินการไปแล้วโดยผู้อื่น หน้าจอแสดงข้อมูลล่าสุดแล้ว")
+    if expected_completion_id is not None and (
+        current.pk != expected_completion_id
+        or (expected_version is not None and current.version != expected_version)
+    ):
+        raise ConflictError("ขั้นตอนนี้ถูกแก้ไขโดยผู้อื่นหลังจากที่คุณเปิดหน้านี้ หน้าจอแสดงข้อมูลล่าสุดแล้ว")
+    return current
+
+
+# --- evidence -------------------------------------------------------------
+
+ALLOWED_TYPES = {
+    # detected MIME → (extensions accepted, content type we serve it with)
+    "application/pdf": ({".pdf"}, "application/pdf"),
+    "image/jpeg": ({".jpg", ".jpeg"}, "image/jpeg"),
+    "image/png": ({".png"}, "image/png"),
+    "image/gif": ({".gif"}, "image/gif"),
+    "image/webp": ({".webp"}, "image/webp"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
+        {".docx"}, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
+        {".xlsx"}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
+        {".pptx"}, "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "application/msword": ({".doc"}, "application/msword"),
+    "application/vnd.ms-excel": ({".xls"}, "application/vnd.ms-excel"),
+    "application/vnd.ms-powerpoint": ({".ppt"}, "application/vnd.ms-powerpoint"),
+    "application/x-ole-storage": ({".doc", ".xls", ".ppt"}, "application/octet-stream"),
+}
+ALLOWED_LABEL = "PDF, รูปภาพ (JPG, PNG, GIF, WEBP), Word, Excel หรือ PowerPoint"
+
+
+def clean_filename(name: str) -> str:
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
+    if not name:
+        name = "เอกสารหลักฐาน"
+    stem, ext = os.path.splitext(name)
+    return stem[: 200 - len(ext)] + ext[:20]
+
+
+def _sniff(head: bytes) -> str | None:
+    import filetype
+
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "application/x-ole-storage"
+    return None
+
+
+def validate_evidence(upload) -> tuple[object, dict]:
+    """Check size and type (by content, and the extension must agree)."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    size = getattr(upload, "size", None) or 0
+    name = clean_filename(getattr(upload, "name", ""))
+    if size == 0:
+        raise ProgressError(f"ไฟล์ {name} ว่างเปล่า")
+    if size > limit:
+        raise ProgressError(
+            f"ไฟล์ {name} มีขนาด {size / 1048576:.1f} MB เกินขนาดที่รับได้ {limit / 1048576:.0f} MB"
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    mime = _sniff(head)
+    ext = os.path.splitext(name)[1].lower()
+    if mime not in ALLOWED_TYPES or ext not in ALLOWED_TYPES[mime][0]:
+        raise ProgressError(f"ไฟล์ {name} ไม่ใช่ชนิดที่รับได้ (รับเฉพาะ {ALLOWED_LABEL} และนามสกุลต้องตรงกับเนื้อไฟล์)")
+    return upload, {"name": name, "content_type": ALLOWED_TYPES[mime][1], "size": size}
+
+
+def _evidence_store(completion: StepCompletion, upload, info: dict, by) -> Evidence:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = Evidence(
+        completion=completion,
+        original_name=info["name"],
+        content_type=info["content_type"],
+        size=info["size"],
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+        uploaded_at=timezone.now(),
+    )
+    # Files are written last, after every check has passed; if the database
+    # write still fails, the file is removed again so nothing half-done remains.
+    evidence.file.save("evidence", upload, save=False)
+    try:
+        evidence.save()
+        _history(indicator_id=completion.step.criteria_set.indicator_id, action=A.EVIDENCE_ADDED, actor=by,
+                 step=completion.step, after={"file": evidence.original_name, "size": evidence.size})
+    except Exception:
+        evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by, reason: str = "") -> Evidence:
+    evidence = Evidence.objects.select_for_update().select_related("completion__step__criteria_set__indicator__plan__fiscal_year").get(pk=evidence.pk)
+    if evidence.removed_at is not None:
+        raise ConflictError("เอกสารหลักฐานนี้ถูกนำออกไปแล้ว")
+    step = evidence.completion.step
+    _check_unlocked(step, evidence.completion.done_on)
+    evidence.removed_at = timezone.now()
+    evidence.removed_by = by
+    evidence.save(update_fields=["removed_at", "removed_by"])
+    _history(indicator_id=step.criteria_set.indicator_id, action=A.EVIDENCE_REMOVED, actor=by, step=step,
+             before={"file": evidence.original_name}, comment=_clean_text(reason, limit=REASON_MAX, what="เหตุผล"))
+    return evidence
+
+
+# --- rounds ---------------------------------------------------------------
+
+def _assessment_for_update(indicator: Indicator, round: Round) -> RoundAssessment:
+    RoundAssessment.objects.get_or_create(indicator=indicator, round=round)
+    return RoundAssessment.objects.select_for_update().get(indicator=indicator, round=round)
+
+
+def round_level(indicator: Indicator, round: Round, as_of: dt.date | None = None) -> int:
+    from .selectors import progress_for
+
+    return progress_for([indicator], [round], as_of or round.closes_on)[indicator.pk].rounds[0].level
+
+
+@transaction.atomic
+def round_submit(*, indicator: Indicator, round: Round, by, note: str = "") -> RoundAssessment:
+    """ส่งผลการประเมินตนเอง: locks the round's steps until the director decides."""
+    note = _clean_text(note, limit=NOTE_MAX, what="หมายเหตุ")
+    assessment = _assessment_for_update(indicator, round)
+    if assessment.status == RoundAssessment.Status.SUBMITTED:
+        raise ConflictError("รอบนี้ส่งผลการประเมินตนเองแล้ว กำลังรอตรวจสอบ")
+    if assessment.status == RoundAssessment.Status.VERIFIED:
+        raise ConflictError("รอบนี้ผ่านการตรวจสอบแล้ว")
+    if not indicator.criteria_sets.exists():
+        raise ProgressError("ตัวชี้วัดนี้ยังไม่ได้กำหนดเกณฑ์การให้คะแนน จึงยังส่งผลไม่ได้")
+    level = round_level(indicator, round, min(today(), round.closes_on))
+    before = {"status": assessment.status}
+    assessment.status = RoundAssessment.Status.SUBMITTED
+    assessment.self_level = level
+    assessment.verified_level = None
+    assessment.submitted_by, assessment.submitted_at, assessment.submit_note = by, timezone.now(), note
+    assessment.save()
+    _history(indicator_id=indicator.pk, action=A.ROUND_SUBMITTED, actor=by, round=round, before=before,
+             after={"status": assessment.status, "self_level": level}, comment=note)
+    return assessment
+
+
+@transaction.atomic
+def round_verify(*, indicator: Indicator, round: Round, by, level: int | None = None,
+                 reason: str = "") -> RoundAssessment:
+    """ผ่านการตรวจสอบ: the verified level defaults to the self-assessed one; lower needs a reason."""
+    reason = _clean_text(reason, limit=REASON_MAX, what="เหตุผล")
+    assessment = _assessment_for_update(indicator, round)
+    if assessment.status != RoundAssessment.Status.SUBMITTED:
+        raise ConflictError("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ")
+    if assessment.submitted_by_id == by.pk:
+        raise ProgressError("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้")
+    self_level = assessment.self_level or 0
+    level = self_level if level is None else level
+    if not 0 <= level <= self_level:
+        raise ProgressError(f"ผลการตรวจสอบต้องอยู่ระหว่าง 0 ถึงผลการประเมินตนเอง (ระดับ {self_level})")
+    if level < self_level and not reason:
+        raise ProgressError("กรุณาระบุเหตุผลเมื่อให้ผลการตรวจสอบต่ำกว่าผลการประเมินตนเอง")
+    assessment.status = RoundAssessment.Status.VERIFIED
+    assessment.verified_level = level
+    assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), reason
+    assessment.save()
+    _history(indicator_id=indicator.pk, action=A.ROUND_VERIFIED, actor=by, round=round,
+             before={"status": RoundAssessment.Status.SUBMITTED, "self_level": self_level},
+             after={"status": assessment.status, "verified_level": level}, comment=reason)
+    return assessment
+
+
+@transaction.atomic
+def round_return(*, indicator: Indicator, round: Round, by, comment: str) -> RoundAssessment:
+    """ส่งกลับแก้ไข: unlocks the round for the owners, with the director's comment."""
+    comment = _clean_text(comment, limit=REASON_MAX, what="ความเห็น")
+    if not comment:
+        raise ProgressError("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข")
+    assessment = _assessment_for_update(indicator, round)
+    if assessment.status != RoundAssessment.Status.SUBMITTED:
+        raise ConflictError("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ")
+    if assessment.submitted_by_id == by.pk:
+        raise ProgressError("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้")
+    assessment.status = RoundAssessment.Status.RETURNED
+    assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), comment
+    assessment.save()
+    _history(indicator_id=indicator.pk, action=A.ROUND_RETURNED, actor=by, round=round,
+             before={"status": RoundAssessment.Status.SUBMITTED}, after={"status": assessment.status},
+             comment=comment)
+    return assessment
+
+
+@transaction.atomic
+def round_reopen(*, indicator: Indicator, round: Round, by, reason: str) -> RoundAssessment:
+    """An administrator reopens a verified (or submitted) round for a correction."""
+    reason = _clean_text(reason, limit=REASON_MAX, what="เหตุผล")
+    if not reason:
+        raise ProgressError("กรุณาระบุเหตุผลที่เปิดรอบให้แก้ไขอีกครั้ง")
+    assessment = _assessment_for_update(indicator, round)
+    if not assessment.is_locked:
+        raise ConflictError("รอบนี้เปิดให้แก้ไขอยู่แล้ว")
+    before = {"status": assessment.status, "verified_level": assessment.verified_level}
+    assessment.status = RoundAssessment.Status.RETURNED
+    assessment.review_comment = reason
+    assessment.reviewed_by, assessment.reviewed_at = by, timezone.now()
+    assessment.save()
+    _history(indicator_id=indicator.pk, action=A.ROUND_REOPENED, actor=by, round=round, before=before,
+             after={"status": assessment.status}, comment=reason)
+    return assessment
+
+
+# --- 5G policy KPIs -----------------------------------------------------------
+
+@transaction.atomic
+def kpi_measurement_record(*, kpi: PolicyKPI, value, measured_on: dt.date, source: str, by) -> PolicyKPIMeasurement:
+    try:
+        value = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ProgressError("ผลการดำเนินงานต้องเป็นตัวเลข") from exc
+    if not value.is_finite() or abs(value) >= Decimal("1e10"):
+        raise ProgressError("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก")
+    if measured_on > today():
+        raise ProgressError("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต")
+    source = _clean_text(source, limit=500, what="แหล่งข้อมูล")
+    return PolicyKPIMeasurement.objects.create(
+        kpi=kpi, value=value.quantize(Decimal("0.01")), measured_on=measured_on, source=source, recorded_by=by
+    )
+
+
+def level_counts(levels_list) -> dict[str, int]:
+    counts = {s: 0 for s in levels.Status.ORDER}
+    for s in levels_list:
+        counts[s] += 1
+    return counts

@@ -1,0 +1,103 @@
+"""Shared test fixtures: the real FY 2565 plan and one user per role.
+
+Roles (see DESIGN.md): owner (primary owner of indicator 1), coowner (its
+secondary owner), other_staff (a member of the group who owns neither),
+director, viewer, administrator, and anonymous.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+ROOT = Path(__file__).resolve().parent
+PLAN_JSON = ROOT / "fixtures" / "plan_2565.json"
+
+
+def pytest_configure(config):
+    if os.environ.get("KPI_REQUIRE_POSTGRES"):
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine:
+            raise pytest.UsageError("KPI_REQUIRE_POSTGRES is set but DATABASE_URL does not point at PostgreSQL")
+
+
+@pytest.fixture
+def plan_data():
+    return json.loads(PLAN_JSON.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def plan(db, plan_data):
+    from indicators.services import plan_load
+
+    return plan_load(data=plan_data).plan
+
+
+def make_user(username: str, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw-not-used-123", email=f"{username}@example.go.th", **extra)
+    return user
+
+
+def link_person(user, first_name: str):
+    from indicators.models import Person
+
+    person = Person.objects.get(first_name=first_name)
+    person.user = user
+    person.save(update_fields=["user"])
+    return person
+
+
+@pytest.fixture
+def users(plan):
+    """One user per role, linked to the plan's people and org units."""
+    from indicators.models import Appointment
+
+    group = plan.org_unit
+    department = group.parent
+    u = {
+        "owner": make_user("owner"),  # น.ส.สุวิมล นาครอด: primary owner of 1-8
+        "coowner": make_user("coowner"),  # นายพัชรเมศร์: secondary owner of 1, 9, 10
+        "other_staff": make_user("other_staff"),  # นายจักรพันธ์: owns 24-30 only
+        "director": make_user("director"),
+        "viewer": make_user("viewer"),
+        "admin": make_user("admin", is_staff=True),
+    }
+    link_person(u["owner"], "สุวิมล")
+    link_person(u["coowner"], "พัชรเมศร์")
+    link_person(u["other_staff"], "จักรพันธ์")
+    Appointment.objects.create(user=u["director"], org_unit=group, role=Appointment.Role.DIRECTOR)
+    Appointment.objects.create(user=u["viewer"], org_unit=department, role=Appointment.Role.VIEWER)
+    Appointment.objects.create(user=u["admin"], org_unit=department, role=Appointment.Role.ADMIN)
+    return u
+
+
+@pytest.fixture
+def indicator(plan):
+    """Indicator ๑ (one whole-year criteria set; owners สุวิมล then พัชรเมศร์)."""
+    return plan.indicators.get(number=1)
+
+
+@pytest.fixture
+def rounds(plan):
+    r = {x.months: x for x in plan.fiscal_year.rounds.all()}
+    return r
+
+
+@pytest.fixture
+def fy_today(monkeypatch):
+    """Freeze "today" inside FY 2565 (the plan's year): 15 Feb 2022 by default."""
+    from django.utils import timezone
+
+    def freeze(day: dt.date):
+        monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
+        return day
+
+    freeze(dt.date(2022, 2, 15))
+    return freeze

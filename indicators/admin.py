@@ -1,0 +1,122 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    ActionPlan,
+    Appointment,
+    CoreValue,
+    CriteriaSet,
+    FiscalYear,
+    Indicator,
+    IndicatorOwner,
+    MilestoneStep,
+    OrgUnit,
+    Person,
+    PolicyKPI,
+    Round,
+    Target,
+)
+
+admin.site.site_header = _("ระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร")
+admin.site.site_title = _("ระบบติดตามตัวชี้วัด")
+admin.site.index_title = _("ผู้ดูแลระบบ")
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "parent"]
+    list_filter = ["kind"]
+    search_fields = ["name", "short_name"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "org_unit", "position", "user"]
+    list_filter = ["org_unit"]
+    search_fields = ["first_name", "last_name", "position"]
+    autocomplete_fields = ["user"]
+
+
+class RoundInline(admin.TabularInline):
+    model = Round
+    extra = 0
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(admin.ModelAdmin):
+    list_display = ["year_be", "starts_on", "ends_on"]
+    inlines = [RoundInline]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "starts_on", "closes_on"]
+    list_filter = ["fiscal_year"]
+
+
+class CoreValueInline(admin.TabularInline):
+    model = CoreValue
+    extra = 0
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "org_unit", "fiscal_year"]
+    list_filter = ["fiscal_year", "org_unit"]
+    search_fields = ["title", "org_unit__name"]
+    inlines = [CoreValueInline]
+
+
+class OwnerInline(admin.TabularInline):
+    model = IndicatorOwner
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+
+
+class CriteriaSetInline(admin.StackedInline):
+    model = CriteriaSet
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "plan", "all_staff", "data_collector"]
+    list_display_links = ["number", "name"]
+    list_filter = ["plan__fiscal_year", "plan__org_unit", "data_collector", "all_staff"]
+    search_fields = ["name", "card_title", "description", "owners__person__first_name", "owners__person__last_name"]
+    inlines = [OwnerInline, TargetInline, CriteriaSetInline]
+    list_select_related = ["plan__org_unit", "plan__fiscal_year", "data_collector"]
+
+
+class StepInline(admin.TabularInline):
+    model = MilestoneStep
+    extra = 0
+    max_num = 5
+
+
+@admin.register(CriteriaSet)
+class CriteriaSetAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "title", "round"]
+    list_filter = ["indicator__plan__fiscal_year", "round"]
+    search_fields = ["indicator__name", "steps__text"]
+    inlines = [StepInline]
+
+
+@admin.register(PolicyKPI)
+class PolicyKPIAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "group", "target_value", "target_unit", "headline"]
+    list_filter = ["fiscal_year", "group", "headline"]
+    search_fields = ["name", "group"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "org_unit"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "org_unit__name"]

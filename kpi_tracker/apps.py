@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KpiTrackerConfig(AppConfig):
+    name = "kpi_tracker"
+    verbose_name = "KPI Tracker"

@@ -1,0 +1,29 @@
+"""Template filters over kpi_tracker.thai: templates never add 543 themselves."""
+
+from django import template
+
+from kpi_tracker import thai
+
+register = template.Library()
+
+
+@register.filter
+def be_date(value, style: str = ""):
+    """{{ d|be_date }} → "31 มี.ค. 2565"; {{ d|be_date:"long" }}; {{ d|be_date:"thai" }} Thai digits."""
+    styles = set(style.split(",")) if style else set()
+    return thai.format_date(value, long="long" in styles, thai_digits="thai" in styles)
+
+
+@register.filter
+def be_datetime(value, style: str = ""):
+    return thai.format_datetime(value, thai_digits=style == "thai")
+
+
+@register.filter
+def thai_digits(value):
+    return thai.to_thai_digits(value)
+
+
+@register.filter
+def iso_date(value):
+    return value.isoformat() if value else ""

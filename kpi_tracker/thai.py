@@ -1,0 +1,141 @@
+"""Thai calendar and digits: the only place that knows the Buddhist Era offset.
+
+Fiscal years (ปีงบประมาณ) start on 1 October: FY 2565 runs from 1 Oct 2021
+to 30 Sep 2022. Quarters (ไตรมาส) are Q1 Oct-Dec, Q2 Jan-Mar, Q3 Apr-Jun,
+Q4 Jul-Sep. The 6-month round (รอบ ๖ เดือน) closes on 31 March, the 12-month
+round (รอบ ๑๒ เดือน) on 30 September.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+BE_OFFSET = 543
+
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+_TO_THAI = str.maketrans("0123456789", THAI_DIGITS)
+_TO_ARABIC = str.maketrans(THAI_DIGITS, "0123456789")
+
+MONTHS_SHORT = [
+    "", "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+]
+MONTHS_LONG = [
+    "", "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+]
+
+
+def to_thai_digits(value) -> str:
+    return str(value).translate(_TO_THAI)
+
+
+def to_arabic_digits(value) -> str:
+    return str(value).translate(_TO_ARABIC)
+
+
+def be_year(ce_year: int) -> int:
+    return ce_year + BE_OFFSET
+
+
+def ce_year(be: int) -> int:
+    return be - BE_OFFSET
+
+
+def format_date(value: dt.date | dt.datetime | None, *, long: bool = False, thai_digits: bool = False) -> str:
+    """"31 มี.ค. 2565" (or "๓๑ มีนาคม ๒๕๖๕" with long and thai_digits)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        from django.utils import timezone
+
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+    months = MONTHS_LONG if long else MONTHS_SHORT
+    text = f"{value.day} {months[value.month]} {be_year(value.year)}"
+    return to_thai_digits(text) if thai_digits else text
+
+
+def format_datetime(value: dt.datetime | None, *, thai_digits: bool = False) -> str:
+    if value is None:
+        return ""
+    from django.utils import timezone
+
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    text = f"{format_date(value.date())} {value:%H:%M} น."
+    return to_thai_digits(text) if thai_digits else text
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    """The BE fiscal year a date falls in (1 Oct 2021 → 2565)."""
+    return be_year(day.year + 1 if day.month >= 10 else day.year)
+
+
+def fiscal_year_bounds(fy_be: int) -> tuple[dt.date, dt.date]:
+    ce = ce_year(fy_be)
+    return dt.date(ce - 1, 10, 1), dt.date(ce, 9, 30)
+
+
+@dataclass(frozen=True)
+class Quarter:
+    fiscal_year: int  # BE
+    number: int  # 1..4
+    starts_on: dt.date
+    ends_on: dt.date
+
+    @property
+    def label(self) -> str:
+        return f"ไตรมาสที่ {to_thai_digits(self.number)}"
+
+    @property
+    def round_months(self) -> int:
+        """The round this quarter reports against: Q1-Q2 the 6-month, Q3-Q4 the 12-month."""
+        return 6 if self.number <= 2 else 12
+
+
+def quarter(fy_be: int, number: int) -> Quarter:
+    if number not in (1, 2, 3, 4):
+        raise ValueError("quarter must be 1-4")
+    start, _ = fiscal_year_bounds(fy_be)
+    month = start.month + 3 * (number - 1)
+    year = start.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    end_month = month + 2
+    end_year = year + (end_month - 1) // 12
+    end_month = (end_month - 1) % 12 + 1
+    last_day = calendar.monthrange(end_year, end_month)[1]
+    return Quarter(fy_be, number, dt.date(year, month, 1), dt.date(end_year, end_month, last_day))
+
+
+def quarters(fy_be: int) -> list[Quarter]:
+    return [quarter(fy_be, n) for n in (1, 2, 3, 4)]
+
+
+def quarter_of(day: dt.date) -> Quarter:
+    fy = fiscal_year_of(day)
+    for q in quarters(fy):
+        if q.starts_on <= day <= q.ends_on:
+            return q
+    raise AssertionError("unreachable: every day is in a quarter")
+
+
+def round_closing_date(fy_be: int, months: int) -> dt.date:
+    """31 March for the 6-month round, 30 September for the 12-month round."""
+    ce = ce_year(fy_be)
+    if months == 6:
+        return dt.date(ce, 3, 31)
+    if months == 12:
+        return dt.date(ce, 9, 30)
+    raise ValueError("rounds are 6 or 12 months")
+
+
+def fiscal_year_label(fy_be: int, *, thai_digits: bool = False) -> str:
+    text = f"ปีงบประมาณ พ.ศ. {fy_be}"
+    return to_thai_digits(text) if thai_digits else text
+
+
+def round_label(months: int) -> str:
+    return f"รอบ {to_thai_digits(months)} เดือน"

@@ -1,0 +1,17 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+
+from indicators.querysets import scope_of
+
+
+@login_required
+def home(request):
+    """Owners land on their indicators; directors, admins and viewers on the overview."""
+    scope = scope_of(request.user)
+    if scope.person_id is not None and not scope.reader_paths and not scope.superuser:
+        return redirect("assessments:my-indicators")
+    try:
+        return redirect(reverse("reports:dashboard"))
+    except NoReverseMatch:
+        return redirect("assessments:plan")
