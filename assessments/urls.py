@@ -8,9 +8,7 @@ urlpatterns = [
     path("plan/", views.plan_indicators, name="plan"),
     path("indicators/<int:pk>/", views.indicator_detail, name="indicator"),
     path("indicators/<int:pk>/rounds/<int:round_pk>/submit/", views.round_submit, name="round-submit"),
-    path("steps/<int:pk>/complete/", views.step_complete, name="step-complete"),
-    path("steps/<int:pk>/uncomplete/", views.step_uncomplete, name="step-uncomplete"),
-    path("steps/<int:pk>/edit/", views.step_edit, name="step-edit"),
+    path("steps/<int:pk>/save/", views.step_save, name="step-save"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
     path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence-remove"),
 ] + review.urlpatterns

@@ -139,3 +139,80 @@ def fiscal_year_label(fy_be: int, *, thai_digits: bool = False) -> str:
 
 def round_label(months: int) -> str:
     return f"รอบ {to_thai_digits(months)} เดือน"
+
+
+# --- Thai sort order ----------------------------------------------------------
+# PyICU is not installed, so names are sorted with this small key instead of the
+# "th-TH-x-icu" collation. Thai dictionary order: leading vowels (เ แ โ ใ ไ) are
+# written before the consonant but sorted after it ("เก" sorts under ก, after
+# "กา"); tone marks and other diacritics only break ties; consonants and vowels
+# otherwise follow their code point order, which is the alphabet's order.
+
+_LEADING_VOWELS = frozenset("เแโใไ")
+# ็ ่ ้ ๊ ๋ ์ ํ ๎: ignored for the first comparison, compared only on a tie.
+_TIE_MARKS = frozenset("\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
+_THAI_CONSONANTS = ("\u0e01", "\u0e2e")  # ก..ฮ
+
+# Longest first, so "นางสาว" is tried before "นาง".
+NAME_TITLES = (
+    "ว่าที่ร้อยตรีหญิง", "ว่าที่ร้อยตรี", "ว่าที่ ร.ต.", "ว่าที่ร.ต.", "นางสาว", "น.ส.", "นาง", "นาย", "ดร.",
+    "Miss ", "Mrs. ", "Mr. ", "Ms. ", "Dr. ",
+)
+
+
+def _swap_leading_vowels(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if ch in _LEADING_VOWELS and nxt and _THAI_CONSONANTS[0] <= nxt <= _THAI_CONSONANTS[1]:
+            out += [nxt, ch]
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def thai_sort_key(s) -> tuple[str, str, str]:
+    """A key for sorted(): Thai dictionary order, then Latin (case-insensitive).
+
+    Primary: leading vowels moved after their consonant, tone marks dropped,
+    punctuation dropped, runs of spaces kept as one separator. Secondary: the
+    same with the tone marks. Last: the text itself, so the order is total.
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", str(s or "")).strip()
+    text = to_arabic_digits(text).casefold()
+    swapped = _swap_leading_vowels(text)
+    primary: list[str] = []
+    secondary: list[str] = []
+    for ch in swapped:
+        if ch.isspace():
+            if primary and primary[-1] != " ":
+                primary.append(" ")
+                secondary.append(" ")
+            continue
+        if ch in _TIE_MARKS:
+            secondary.append(ch)
+            continue
+        if ch.isalnum() or "\u0e01" <= ch <= "\u0e46":
+            primary.append(ch)
+            secondary.append(ch)
+    return "".join(primary).rstrip(), "".join(secondary).rstrip(), text
+
+
+def strip_title(name) -> str:
+    """"นายณัฐ สุทธิประภา" → "ณัฐ สุทธิประภา"; "น.ส.ธนพร" → "ธนพร"."""
+    text = str(name or "").strip()
+    for title in NAME_TITLES:
+        if text.startswith(title) and text[len(title):].strip():
+            return text[len(title):].strip()
+    return text
+
+
+def thai_name_key(name) -> tuple[str, str, str]:
+    """Sort people by name without their title (นาย, นาง, นางสาว, น.ส., ดร.)."""
+    return thai_sort_key(strip_title(name))

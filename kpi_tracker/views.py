@@ -15,3 +15,9 @@ def home(request):
         return redirect(reverse("reports:dashboard"))
     except NoReverseMatch:
         return redirect("assessments:plan")
+
+
+def csrf_failure(request, reason=""):
+    from django.shortcuts import render
+
+    return render(request, "403_csrf.html", status=403)

@@ -27,3 +27,23 @@ def thai_digits(value):
 @register.filter
 def iso_date(value):
     return value.isoformat() if value else ""
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ dict|get_item:key }} for dicts keyed by ids."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def iso_to_be(value):
+    """"2022-03-31" (as stored in history JSON) → "31 มี.ค. 2565"."""
+    import datetime as dt
+
+    try:
+        return thai.format_date(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return value

@@ -1,0 +1,260 @@
+"""Owners' pages: my indicators, the indicator page, ticking steps, evidence, submitting.
+
+Views are thin: parse, check access (assessments.access), call a service,
+render. With htmx a write returns the round panel alone; without JavaScript
+it redirects back to the page, with the message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from indicators.models import Indicator, IndicatorOwner, Round
+from indicators.querysets import scope_of
+from kpi_tracker import thai
+
+from . import services
+from .access import (
+    can_administer,
+    can_edit,
+    can_review,
+    get_evidence_for_user,
+    get_indicator_for_user,
+    get_plan_for_user,
+    get_step_for_user,
+)
+from .forms import ReasonForm, StepForm
+from .models import Evidence, HistoryEntry, RoundAssessment
+from .selectors import current_round, progress_for
+
+HISTORY_PAGE = 50
+
+
+def _rounds_of(plan) -> list[Round]:
+    return list(Round.objects.filter(fiscal_year_id=plan.fiscal_year_id).select_related("fiscal_year"))
+
+
+def _as_of(plan) -> dt.date:
+    """Today, or the year's last day once the fiscal year is over."""
+    return min(services.today(), plan.fiscal_year.ends_on)
+
+
+def _owner_roles(indicators, person_id) -> dict[int, str]:
+    roles = dict(
+        IndicatorOwner.objects.filter(indicator__in=indicators, person_id=person_id).values_list("indicator_id", "role")
+    )
+    return {i.pk: roles.get(i.pk, "all_staff") for i in indicators}
+
+
+@login_required
+def my_indicators(request):
+    """ตัวชี้วัดของฉัน: what the user owns in the current fiscal year.
+
+    When the current year has no plan yet (or the user asks, ?year=), the
+    newest year in which they own indicators is shown, and the page says so.
+    """
+    scope = scope_of(request.user)
+    today = services.today()
+    owned = Indicator.objects.owned_by(request.user)
+    years = sorted(set(owned.values_list("plan__fiscal_year__year_be", flat=True)), reverse=True)
+    current = thai.fiscal_year_of(today)
+    wanted = request.GET.get("year", "")
+    year = int(wanted) if wanted.isdigit() and int(wanted) in years else (current if current in years or not years else years[0])
+    indicators = list(
+        owned.filter(plan__fiscal_year__year_be=year)
+        .select_related("plan__fiscal_year", "plan__org_unit")
+        .order_by("plan__org_unit__tree_path", "number")
+    )
+    rows, rnd, as_of = [], None, today
+    if indicators:
+        plan = indicators[0].plan
+        as_of = _as_of(plan)
+        rnd = current_round(_rounds_of(plan), as_of)
+        progress = progress_for(indicators, [rnd], as_of)
+        roles = _owner_roles(indicators, scope.person_id)
+        rows = [{"indicator": i, "role": roles[i.pk], "progress": progress[i.pk].rounds[0]} for i in indicators]
+    return render(request, "assessments/my_indicators.html", {
+        "rows": rows, "round": rnd, "today": as_of, "year": year, "years": years,
+        "not_current": year != current,
+    })
+
+
+@login_required
+def plan_indicators(request):
+    """Every indicator of a plan the user may see (read-only list with links)."""
+    plan = get_plan_for_user(request.user, request.GET.get("plan"))
+    rows, rnd = [], None
+    if plan is not None:
+        indicators = list(
+            Indicator.objects.visible_to(request.user).filter(plan=plan).select_related("plan").order_by("number")
+        )
+        rounds = _rounds_of(plan)
+        as_of = _as_of(plan)
+        rnd = current_round(rounds, as_of)
+        progress = progress_for(indicators, [rnd], as_of) if rnd else {}
+        editable = set(Indicator.objects.editable_by(request.user).filter(plan=plan).values_list("pk", flat=True))
+        rows = [{"indicator": i, "progress": progress[i.pk].rounds[0], "editable": i.pk in editable} for i in indicators]
+    return render(request, "assessments/plan.html", {"plan": plan, "rows": rows, "round": rnd})
+
+
+def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) -> dict:
+    plan = indicator.plan
+    rounds = _rounds_of(plan)
+    as_of = _as_of(plan)
+    if rnd is None:
+        wanted = request.GET.get("round") or request.POST.get("round")
+        rnd = next((r for r in rounds if str(r.pk) == str(wanted)), None) or current_round(rounds, as_of)
+    progress = progress_for([indicator], rounds, as_of)[indicator.pk]
+    rp = progress.for_round(rnd)
+    completion_ids = [v.completion.pk for r in progress.rounds for v in r.steps if v.completion]
+    evidence: dict[int, list[Evidence]] = {}
+    for e in Evidence.objects.filter(completion_id__in=completion_ids, removed_at__isnull=True).order_by("uploaded_at"):
+        evidence.setdefault(e.completion_id, []).append(e)
+    history = Paginator(
+        HistoryEntry.objects.filter(indicator=indicator).select_related("actor", "step", "round"), HISTORY_PAGE
+    ).get_page(request.GET.get("history_page"))
+    editable = can_edit(request.user, indicator)
+    return {
+        "indicator": indicator,
+        "plan": plan,
+        "rounds": rounds,
+        "round": rnd,
+        "progress": progress,
+        "rp": rp,
+        "evidence": evidence,
+        "history": history,
+        "owners": list(indicator.owners.select_related("person__org_unit").order_by("order")),
+        "can_edit": editable,
+        "can_review": can_review(request.user, indicator),
+        "can_administer": can_administer(request.user, indicator),
+        "today": services.today(),
+        "as_of": as_of,
+        "note_max": services.NOTE_MAX,
+        "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+    }
+
+
+@login_required
+def indicator_detail(request, pk):
+    indicator = get_indicator_for_user(request.user, pk)
+    ctx = _indicator_context(request, indicator)
+    if request.htmx and request.GET.get("partial") == "round":
+        return render(request, "assessments/indicator.html#round-panel", ctx)
+    return render(request, "assessments/indicator.html", ctx)
+
+
+def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str | None = None):
+    if request.htmx:
+        ctx = _indicator_context(request, indicator, rnd)
+        ctx["flash_ok"], ctx["flash_error"] = ok, error
+        return render(request, "assessments/indicator.html#round-panel", ctx)
+    if error:
+        messages.error(request, error)
+    elif ok:
+        messages.success(request, ok)
+    url = reverse("assessments:indicator", args=[indicator.pk])
+    return redirect(f"{url}?round={rnd.pk}#round-panel" if rnd else url)
+
+
+def _round_for(indicator, round_pk) -> Round | None:
+    if round_pk is None:
+        return None
+    return Round.objects.filter(pk=round_pk, fiscal_year_id=indicator.plan.fiscal_year_id).first()
+
+
+@login_required
+@require_POST
+def step_save(request, pk):
+    """Tick, untick, or change the date/note/evidence of one step."""
+    step = get_step_for_user(request.user, pk, for_edit=True)
+    indicator = step.criteria_set.indicator
+    form = StepForm(request.POST)
+    valid = form.is_valid()
+    rnd = _round_for(indicator, form.cleaned_data.get("round") if valid else None) or step.criteria_set.round
+    if not valid:
+        return _after_write(request, indicator, rnd, error=_first_error(form))
+    data = form.cleaned_data
+    files = request.FILES.getlist("files")
+    done_on = data["done_on"] or services.today()
+    try:
+        if data["done"] and data["completion_id"] is None:
+            services.step_complete(step=step, done_on=done_on, by=request.user, note=data["note"], files=files)
+            ok = f"บันทึกขั้นตอนที่ {step.number} ว่าดำเนินการแล้ว"
+        elif data["done"]:
+            services.step_edit(step=step, by=request.user, done_on=done_on, note=data["note"], files=files,
+                               expected_completion_id=data["completion_id"], expected_version=data["version"])
+            ok = f"บันทึกการแก้ไขขั้นตอนที่ {step.number} แล้ว"
+        elif data["completion_id"] is not None:
+            services.step_uncomplete(step=step, by=request.user, reason=data["reason"],
+                                     expected_completion_id=data["completion_id"], expected_version=data["version"])
+            ok = f"ยกเลิกการดำเนินการขั้นตอนที่ {step.number} แล้ว"
+        else:
+            return _after_write(request, indicator, rnd, error="กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก")
+    except services.ProgressError as exc:
+        return _after_write(request, indicator, rnd, error=exc.messages[0])
+    return _after_write(request, indicator, rnd, ok=ok)
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return "ข้อมูลไม่ถูกต้อง"
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = get_evidence_for_user(request.user, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("ไม่พบไฟล์เอกสารหลักฐาน")
+    response = FileResponse(handle, content_type=evidence.content_type)
+    # Always a download, never rendered in the browser; the Thai name survives (RFC 5987).
+    response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk):
+    evidence = get_evidence_for_user(request.user, pk, for_edit=True)
+    indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    rnd = _round_for(indicator, request.POST.get("round") if str(request.POST.get("round", "")).isdigit() else None)
+    try:
+        services.evidence_remove(evidence=evidence, by=request.user, reason=form.cleaned_data.get("reason", ""))
+    except services.ProgressError as exc:
+        return _after_write(request, indicator, rnd, error=exc.messages[0])
+    return _after_write(request, indicator, rnd, ok=f"นำเอกสารหลักฐาน {evidence.original_name} ออกแล้ว")
+
+
+@login_required
+@require_POST
+def round_submit(request, pk, round_pk):
+    """ส่งผลการประเมินตนเอง."""
+    indicator = get_indicator_for_user(request.user, pk, for_edit=True)
+    rnd = _round_for(indicator, round_pk)
+    if rnd is None:
+        raise Http404("ไม่พบรอบการประเมินนี้")
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        a = services.round_submit(indicator=indicator, round=rnd, by=request.user, note=form.cleaned_data.get("note", ""))
+    except services.ProgressError as exc:
+        return _after_write(request, indicator, rnd, error=exc.messages[0])
+    return _after_write(
+        request, indicator, rnd,
+        ok=f"ส่งผลการประเมินตนเอง {rnd.label} (ระดับ {a.self_level}) แล้ว สถานะ: {RoundAssessment.Status(a.status).label}",
+    )
