@@ -1,1 +1,199 @@
-urlpatterns = []
+"""ตรวจสอบผล: the director's queue of submitted rounds, the review page and its decisions.
+
+Who may decide is assessments.access.can_review (the director of the plan's
+unit, or an administrator); reopening a decided round is for administrators
+(can_administer). The decisions themselves, their locks and their history
+rows are services.round_verify / round_return / round_reopen; the views here
+only parse, check and call. A refused decision (ProgressError) re-renders the
+review page with the Thai message and HTTP 400.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from indicators.models import Indicator, IndicatorOwner, Round
+from indicators.querysets import scope_of
+
+from . import services
+from .access import can_administer, can_review, get_indicator_for_user
+from .models import Evidence, HistoryEntry, RoundAssessment
+from .selectors import progress_for
+
+S = RoundAssessment.Status
+RECENT = 20
+HISTORY_LIMIT = 100
+
+
+def _round_of(indicator: Indicator, round_pk) -> Round:
+    rnd = Round.objects.filter(pk=round_pk, fiscal_year_id=indicator.plan.fiscal_year_id).first()
+    if rnd is None:
+        raise Http404("ไม่พบรอบการประเมินนี้")
+    return rnd
+
+
+def _reviewable(user, pk, round_pk) -> tuple[Indicator, Round]:
+    """The indicator and round, 404 to outsiders, 403 to those who may see but not review."""
+    indicator = get_indicator_for_user(user, pk)
+    rnd = _round_of(indicator, round_pk)
+    if not can_review(user, indicator):
+        raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่ม (ผู้กำกับดูแลตัวชี้วัด) หรือผู้ดูแลระบบที่ตรวจสอบผลได้")
+    return indicator, rnd
+
+
+@login_required
+def review_queue(request):
+    """รอตรวจสอบ: every submitted round the user may decide, oldest first."""
+    user = request.user
+    if not scope_of(user).is_director_anywhere:
+        raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่ตรวจสอบผลได้")
+    visible = Indicator.objects.visible_to(user)
+    related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
+    pending = [
+        a
+        for a in RoundAssessment.objects.filter(status=S.SUBMITTED, indicator__in=visible)
+        .select_related(*related)
+        .order_by("submitted_at", "pk")
+        if can_review(user, a.indicator)
+    ]
+    recent = [
+        a
+        for a in RoundAssessment.objects.filter(status__in=[S.VERIFIED, S.RETURNED], indicator__in=visible)
+        .select_related(*related)
+        .order_by("-reviewed_at", "-pk")[: RECENT * 2]
+        if can_review(user, a.indicator)
+    ][:RECENT]
+    primary = {
+        o.indicator_id: o.person.full_name
+        for o in IndicatorOwner.objects.filter(
+            indicator_id__in={a.indicator_id for a in pending + recent}, role=IndicatorOwner.Role.PRIMARY
+        ).select_related("person")
+    }
+    for a in pending + recent:
+        a.primary_owner_name = primary.get(a.indicator_id, "ทุกตำแหน่ง" if a.indicator.all_staff else "-")
+    return render(
+        request,
+        "assessments/review_queue.html",
+        {"pending": pending, "recent": recent},
+    )
+
+
+def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
+    plan = indicator.plan
+    as_of = min(services.today(), plan.fiscal_year.ends_on)
+    rp = progress_for([indicator], [rnd], as_of)[indicator.pk].rounds[0]
+    completion_ids = [v.completion.pk for v in rp.steps if v.completion]
+    evidence: dict[int, list[Evidence]] = {}
+    for e in Evidence.objects.filter(completion_id__in=completion_ids, removed_at__isnull=True).order_by("uploaded_at"):
+        evidence.setdefault(e.completion_id, []).append(e)
+    step_ids = [v.step.pk for v in rp.steps]
+    history = list(
+        HistoryEntry.objects.filter(indicator=indicator)
+        .filter(Q(round=rnd) | Q(step_id__in=step_ids))
+        .select_related("actor", "step", "round")[:HISTORY_LIMIT]
+    )
+    assessment = rp.assessment
+    own_submission = bool(assessment and assessment.submitted_by_id == request.user.pk)
+    self_level = (assessment.self_level or 0) if assessment else 0
+    ctx = {
+        "indicator": indicator,
+        "plan": plan,
+        "round": rnd,
+        "rp": rp,
+        "assessment": assessment,
+        "steps": [{"view": v, "evidence": evidence.get(v.completion.pk, []) if v.completion else []} for v in rp.steps],
+        "history": history,
+        "owners": list(indicator.owners.select_related("person").order_by("order")),
+        "can_decide": bool(assessment and assessment.status == S.SUBMITTED and not own_submission),
+        "own_submission": own_submission,
+        "can_reopen": bool(assessment and assessment.is_locked and can_administer(request.user, indicator)),
+        "level_choices": list(range(self_level, -1, -1)),
+        "self_level": self_level,
+        "as_of": as_of,
+        "form": {"level": str(self_level), "reason": "", "comment": "", "reopen_reason": ""},
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def _refused(request, indicator, rnd, message: str, form: dict):
+    messages.error(request, message)
+    ctx = _review_context(request, indicator, rnd)
+    ctx["form"].update(form)
+    return render(request, "assessments/review_detail.html", ctx, status=400)
+
+
+@login_required
+def review(request, pk, round_pk):
+    """The review page: the steps with dates, notes and evidence, then verify or return."""
+    indicator, rnd = _reviewable(request.user, pk, round_pk)
+    return render(request, "assessments/review_detail.html", _review_context(request, indicator, rnd))
+
+
+@login_required
+@require_POST
+def round_verify(request, pk, round_pk):
+    """ผ่านการตรวจสอบ: the level defaults to the self-assessed one; a lower one needs a reason."""
+    indicator, rnd = _reviewable(request.user, pk, round_pk)
+    raw_level = str(request.POST.get("level", "")).strip()
+    reason = request.POST.get("reason", "")
+    form = {"level": raw_level, "reason": reason}
+    if raw_level and not raw_level.isdigit():
+        return _refused(request, indicator, rnd, "ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5", form)
+    try:
+        a = services.round_verify(
+            indicator=indicator, round=rnd, by=request.user, level=int(raw_level) if raw_level else None, reason=reason
+        )
+    except services.ProgressError as exc:
+        return _refused(request, indicator, rnd, exc.messages[0], form)
+    messages.success(
+        request, f"ตัวชี้วัดที่ {indicator.number} {rnd.label}: ผ่านการตรวจสอบ ระดับ {a.verified_level} แล้ว"
+    )
+    return redirect("assessments:review-queue")
+
+
+@login_required
+@require_POST
+def round_return(request, pk, round_pk):
+    """ส่งกลับแก้ไข, with the comment the owners will read."""
+    indicator, rnd = _reviewable(request.user, pk, round_pk)
+    comment = request.POST.get("comment", "")
+    try:
+        services.round_return(indicator=indicator, round=rnd, by=request.user, comment=comment)
+    except services.ProgressError as exc:
+        return _refused(request, indicator, rnd, exc.messages[0], {"comment": comment})
+    messages.success(request, f"ส่งกลับแก้ไขตัวชี้วัดที่ {indicator.number} {rnd.label} แล้ว")
+    return redirect("assessments:review-queue")
+
+
+@login_required
+@require_POST
+def round_reopen(request, pk, round_pk):
+    """เปิดรอบให้แก้ไขอีกครั้ง: administrators only, with a reason kept in the history."""
+    indicator = get_indicator_for_user(request.user, pk)
+    rnd = _round_of(indicator, round_pk)
+    if not can_administer(request.user, indicator):
+        raise PermissionDenied("เฉพาะผู้ดูแลระบบที่เปิดรอบให้แก้ไขอีกครั้งได้")
+    reason = request.POST.get("reason", "")
+    try:
+        services.round_reopen(indicator=indicator, round=rnd, by=request.user, reason=reason)
+    except services.ProgressError as exc:
+        return _refused(request, indicator, rnd, exc.messages[0], {"reopen_reason": reason})
+    messages.success(request, f"เปิด{rnd.label}ของตัวชี้วัดที่ {indicator.number} ให้แก้ไขอีกครั้งแล้ว")
+    return redirect(reverse("assessments:review", args=[indicator.pk, rnd.pk]))
+
+
+urlpatterns = [
+    path("review/", review_queue, name="review-queue"),
+    path("indicators/<int:pk>/rounds/<int:round_pk>/review/", review, name="review"),
+    path("indicators/<int:pk>/rounds/<int:round_pk>/verify/", round_verify, name="round-verify"),
+    path("indicators/<int:pk>/rounds/<int:round_pk>/return/", round_return, name="round-return"),
+    path("indicators/<int:pk>/rounds/<int:round_pk>/reopen/", round_reopen, name="round-reopen"),
+]

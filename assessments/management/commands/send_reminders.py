@@ -1,0 +1,245 @@
+"""ส่งอีเมลแจ้งเตือน: owners of indicators below target, and a digest for the directors.
+
+    python manage.py send_reminders [--days 14] [--date YYYY-MM-DD]
+
+Meant for a daily cron job. An owner hears about the indicators they own
+(primary, secondary, or "ทุกตำแหน่ง" through their unit) that are below
+target in a round of this fiscal year closing within --days days, or already
+closed (overdue), and not yet submitted or verified. Each director
+(Appointment role director on the plan's unit) gets one digest of their
+plans: the same indicators with their owners, and what awaits verification.
+
+Idempotent per day: a ReminderLog row (recipient, kind, day) is written in
+the same transaction as the e-mail is sent, so a second run on the same day
+sends nothing and a failed send can be retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import ReminderLog, RoundAssessment
+from assessments.selectors import RoundProgress, progress_for
+from indicators.models import ActionPlan, Appointment, Indicator, IndicatorOwner, Person, Round
+from kpi_tracker import thai
+
+OWNER = "owner"
+DIRECTOR = "director"
+SUBJECT_PREFIX = "[ระบบติดตามตัวชี้วัด กพร.] "
+
+
+@dataclass
+class Item:
+    rp: RoundProgress
+    days_left: int
+    owner_names: list[str]
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.rp.indicator
+
+    @property
+    def when(self) -> str:
+        closes = thai.format_date(self.rp.round.closes_on)
+        if self.days_left < 0:
+            return f"ปิดรอบแล้วเมื่อ {closes} (เกินกำหนด {-self.days_left} วัน)"
+        if self.days_left == 0:
+            return f"ปิดรอบวันนี้ {closes}"
+        return f"ปิดรอบ {closes} (อีก {self.days_left} วัน)"
+
+
+@dataclass
+class Recipient:
+    email: str
+    name: str
+    items: list[Item] = field(default_factory=list)
+    awaiting: list[RoundProgress] = field(default_factory=list)
+
+
+def _url(path: str) -> str:
+    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+
+
+def _item_lines(n: int, item: Item, *, with_owners: bool) -> list[str]:
+    rp = item.rp
+    lines = [
+        f"{n}. ตัวชี้วัดที่ {item.indicator.number} {item.indicator.name}",
+        f"   {rp.round.label}: {item.when}",
+        f"   ระดับที่ได้ {rp.level} จากค่าเป้าหมาย {rp.target} · สถานะ: {rp.status_label}"
+        + (f" · {rp.review_status_label}" if rp.review_status == RoundAssessment.Status.RETURNED else ""),
+    ]
+    if rp.next_step is not None:
+        lines.append(f"   ขั้นตอนถัดไป: ขั้นตอนที่ {rp.next_step.number} {rp.next_step.text[:120]}")
+    if with_owners:
+        lines.append(f"   ผู้รับผิดชอบ: {', '.join(item.owner_names) or '-'}")
+    lines.append(f"   {_url(reverse('assessments:indicator', args=[item.indicator.pk]))}")
+    return lines
+
+
+def owner_message(r: Recipient, today: dt.date) -> tuple[str, str]:
+    subject = f"{SUBJECT_PREFIX}ตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย {len(r.items)} รายการ"
+    lines = [
+        f"เรียน {r.name}",
+        "",
+        f"ตัวชี้วัดที่ท่านรับผิดชอบต่อไปนี้ยังไม่ถึงค่าเป้าหมาย ข้อมูล ณ วันที่ {thai.format_date(today, long=True)}",
+        "กรุณาบันทึกผลการดำเนินงานและส่งผลการประเมินตนเองก่อนวันปิดรอบ",
+        "",
+    ]
+    for n, item in enumerate(r.items, start=1):
+        lines += _item_lines(n, item, with_owners=False) + [""]
+    lines += ["ตัวชี้วัดของฉัน: " + _url(reverse("assessments:my-indicators")), "", "ระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร"]
+    return subject, "\n".join(lines)
+
+
+def director_message(r: Recipient, today: dt.date) -> tuple[str, str]:
+    subject = f"{SUBJECT_PREFIX}สรุปตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย {len(r.items)} รายการ"
+    if r.awaiting:
+        subject += f" และรอตรวจสอบ {len(r.awaiting)} รายการ"
+    lines = [f"เรียน {r.name}", "", f"สรุปภาพรวมผลการดำเนินงาน ข้อมูล ณ วันที่ {thai.format_date(today, long=True)}", ""]
+    if r.items:
+        lines += [f"ตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย ({len(r.items)} รายการ)", ""]
+        for n, item in enumerate(r.items, start=1):
+            lines += _item_lines(n, item, with_owners=True) + [""]
+    if r.awaiting:
+        lines += [f"รอตรวจสอบ ({len(r.awaiting)} รายการ): " + _url(reverse("assessments:review-queue"))]
+        for rp in r.awaiting:
+            lines.append(
+                f"- ตัวชี้วัดที่ {rp.indicator.number} {rp.indicator.name} · {rp.round.label}"
+                f" · ผลการประเมินตนเอง ระดับ {rp.assessment.self_level}"
+            )
+        lines.append("")
+    lines += ["ภาพรวมผลการดำเนินงาน: " + _url(reverse("reports:dashboard")), "", "ระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร"]
+    return subject, "\n".join(lines)
+
+
+def _display_name(user, person: Person | None = None) -> str:
+    if person is not None:
+        return person.full_name
+    return user.get_full_name() or user.username
+
+
+class Command(BaseCommand):
+    help = "ส่งอีเมลแจ้งเตือนผู้รับผิดชอบตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย และสรุปให้ผู้อำนวยการกลุ่ม (วันละครั้ง)"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=14, help="แจ้งเตือนรอบที่จะปิดภายในกี่วัน (ค่าเริ่มต้น 14)")
+        parser.add_argument("--date", default=None, help="วันที่ของข้อมูล YYYY-MM-DD (ค.ศ.) ค่าเริ่มต้นคือวันนี้")
+
+    def handle(self, *args, days: int, date: str | None, **options):
+        if days < 0:
+            raise CommandError("--days ต้องไม่ติดลบ")
+        try:
+            today = dt.date.fromisoformat(thai.to_arabic_digits(date)) if date else services.today()
+        except ValueError:
+            raise CommandError(f"วันที่ {date!r} ไม่ถูกต้อง ใช้รูปแบบ YYYY-MM-DD (ค.ศ.) เช่น 2022-03-17")
+        owners, directors = self.collect(today, days)
+        sent = skipped = failed = 0
+        connection = get_connection()
+        for kind, recipients, compose in ((OWNER, owners, owner_message), (DIRECTOR, directors, director_message)):
+            for r in recipients.values():
+                subject, body = compose(r, today)
+                outcome = self.send_once(r.email, kind, subject, body, today, connection)
+                sent += outcome == "sent"
+                skipped += outcome == "skipped"
+                failed += outcome == "failed"
+        self.stdout.write(
+            f"ข้อมูล ณ วันที่ {thai.format_date(today)}: ส่งอีเมล {sent} ฉบับ"
+            f" · ส่งไปแล้ววันนี้ {skipped} ฉบับ · ส่งไม่สำเร็จ {failed} ฉบับ"
+        )
+
+    def send_once(self, email: str, kind: str, subject: str, body: str, today: dt.date, connection) -> str:
+        try:
+            with transaction.atomic():
+                ReminderLog.objects.create(recipient=email, kind=kind, sent_on=today, subject=subject[:255])
+                EmailMessage(subject, body, to=[email], connection=connection).send()
+        except IntegrityError:
+            return "skipped"
+        except Exception as exc:  # an SMTP failure: nothing logged, so the next run retries
+            self.stderr.write(f"ส่งอีเมลถึง {email} ไม่สำเร็จ: {exc}")
+            return "failed"
+        return "sent"
+
+    def collect(self, today: dt.date, days: int) -> tuple[dict[str, Recipient], dict[str, Recipient]]:
+        """Who hears about what: a fixed number of queries, however many plans and indicators."""
+        fy = thai.fiscal_year_of(today)
+        plans = list(ActionPlan.objects.filter(fiscal_year__year_be=fy).select_related("org_unit", "fiscal_year"))
+        if not plans:
+            return {}, {}
+        rounds = list(Round.objects.filter(fiscal_year__year_be=fy).order_by("closes_on"))
+        indicators = list(
+            Indicator.objects.filter(plan__in=plans)
+            .select_related("plan__org_unit")
+            .prefetch_related(
+                Prefetch("owners", queryset=IndicatorOwner.objects.select_related("person__user").order_by("order"))
+            )
+            .order_by("plan_id", "number")
+        )
+        progress = progress_for(indicators, rounds, today)
+        # ทุกตำแหน่ง: everyone with a login under the plan's unit.
+        unit_q = Q(pk__in=[])
+        for p in plans:
+            unit_q |= Q(org_unit__tree_path__startswith=p.org_unit.tree_path)
+        staff = list(
+            Person.objects.filter(unit_q, user__is_active=True)
+            .exclude(user__email="")
+            .select_related("user", "org_unit")
+        )
+        director_appts = list(
+            Appointment.objects.filter(
+                role=Appointment.Role.DIRECTOR, org_unit_id__in=[p.org_unit_id for p in plans], user__is_active=True
+            )
+            .exclude(user__email="")
+            .select_related("user")
+        )
+
+        owners: dict[str, Recipient] = {}
+        by_plan_items: dict[int, list[Item]] = defaultdict(list)
+        by_plan_awaiting: dict[int, list[RoundProgress]] = defaultdict(list)
+        for indicator in indicators:
+            links = list(indicator.owners.all())
+            people = [o.person for o in links]
+            if indicator.all_staff:
+                path = indicator.plan.org_unit.tree_path
+                people += [p for p in staff if p.org_unit.tree_path.startswith(path)]
+            names = [o.person.full_name for o in links] or (["ทุกตำแหน่ง"] if indicator.all_staff else [])
+            for rp in progress[indicator.pk].rounds:
+                if rp.review_status == RoundAssessment.Status.SUBMITTED:
+                    by_plan_awaiting[indicator.plan_id].append(rp)
+                days_left = (rp.round.closes_on - today).days
+                if not rp.has_criteria or rp.target is None or rp.level >= rp.target or rp.is_locked:
+                    continue
+                if days_left > days:
+                    continue
+                item = Item(rp, days_left, names)
+                by_plan_items[indicator.plan_id].append(item)
+                seen: set[str] = set()
+                for person in people:
+                    user = person.user
+                    if user is None or not user.is_active or not user.email:
+                        continue
+                    email = user.email.strip().lower()
+                    if email in seen:
+                        continue
+                    seen.add(email)
+                    owners.setdefault(email, Recipient(email, _display_name(user, person))).items.append(item)
+
+        directors: dict[str, Recipient] = {}
+        for appt in director_appts:
+            plan_ids = [p.pk for p in plans if p.org_unit_id == appt.org_unit_id]
+            email = appt.user.email.strip().lower()
+            r = directors.setdefault(email, Recipient(email, _display_name(appt.user)))
+            for pk in plan_ids:
+                r.items += by_plan_items.get(pk, [])
+                r.awaiting += by_plan_awaiting.get(pk, [])
+        directors = {e: r for e, r in directors.items() if r.items or r.awaiting}
+        return owners, directors

@@ -1,0 +1,105 @@
+"""Time the dashboard next to a bare authenticated view, in-process.
+
+    make bench            # or: .venv/bin/python bench/run.py [--requests 30]
+
+Starts nothing external. A throw-away test database is created the way the
+test runner does it (in-memory SQLite by default; with DATABASE_URL set, a
+separate test_<name> database on that server), the FY 2565 plan is loaded,
+plus a 300-indicator plan of another group in the same year. Django's test
+Client then requests, as a department administrator:
+
+  ping        /reports/ping/                the baseline: session, auth, middleware
+  dash-30     /reports/dashboard/?plan=...  the real 30-indicator plan
+  dash-300    /reports/dashboard/?plan=...  the 300-indicator plan
+
+and prints the median server time of each (after warm-up), its number of
+queries, and the ratio to ping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpi_tracker.settings")
+os.environ.setdefault("KPI_TESTING", "1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page (default 30)")
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    settings.DEBUG = False
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        from django.contrib.auth import get_user_model
+        from django.urls import reverse
+
+        from indicators.models import Appointment
+        from indicators.services import plan_load
+        from reports.tests.factories import make_plan
+
+        data = json.loads((ROOT / "fixtures" / "plan_2565.json").read_text(encoding="utf-8"))
+        plan = plan_load(data=data).plan
+        admin = get_user_model().objects.create_user("bench-admin", email="bench@example.go.th")
+        Appointment.objects.create(user=admin, org_unit=plan.org_unit.parent, role=Appointment.Role.ADMIN)
+        big = make_plan(name="สำนักงานบังคับคดีจังหวัดตัวอย่าง", indicators=300, department=plan.org_unit.parent,
+                        recorder=admin)
+        make_plan(name="กลุ่มตรวจสอบภายใน", indicators=30, department=plan.org_unit.parent, recorder=admin)
+
+        client = Client()
+        client.force_login(admin)
+        dashboard = reverse("reports:dashboard")
+        pages = [
+            ("ping", reverse("reports:ping")),
+            ("dash-30", f"{dashboard}?plan={plan.pk}"),
+            ("dash-300", f"{dashboard}?plan={big.pk}"),
+        ]
+        results = {}
+        for name, url in pages:
+            for _ in range(args.warmup):
+                assert client.get(url).status_code == 200, url
+            executed = []
+            with connection.execute_wrapper(lambda execute, sql, *a: executed.append(sql) or execute(sql, *a)):
+                client.get(url)
+            times = []
+            for _ in range(args.requests):
+                start = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200
+            results[name] = (statistics.median(times), min(times), max(times), len(executed))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+    vendor = connection.vendor
+    base = results["ping"][0]
+    print(f"database: {vendor}   requests per page: {args.requests} (after {args.warmup} warm-up)")
+    print(f"{'page':<10} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'queries':>8} {'× ping':>8}")
+    for name, (median, lo, hi, queries) in results.items():
+        print(f"{name:<10} {median:>10.1f} {lo:>8.1f} {hi:>8.1f} {queries:>8} {median / base:>8.1f}")
+    print(f"dash-300 / dash-30: {results['dash-300'][0] / results['dash-30'][0]:.1f}× the time, "
+          f"{results['dash-300'][3]} vs {results['dash-30'][3]} queries")
+
+
+if __name__ == "__main__":
+    main()
