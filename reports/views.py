@@ -1,1 +1,89 @@
-urlpatterns = []
+"""The scorecard pages: HTML, PDF and Excel of one plan for one period.
+
+?plan=<id> (else the newest plan the user can see), one of ?quarter=1-4,
+?round=6|12, ?as_of=YYYY-MM-DD, and optionally ?indicator=<id>. A plan the
+user may not see is a 404; a bad period is a 400 page with a Thai message.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from kpi_tracker import thai
+
+from . import charts
+from .scorecard import PeriodError, build_scorecard, scorecard_request
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scorecard_or_error(request):
+    try:
+        req = scorecard_request(request.user, request.GET)
+        return req, build_scorecard(plan=req.plan, period=req.period, indicator_ids=req.indicator_ids), None
+    except PeriodError as exc:
+        return None, None, exc.message
+
+
+def _error(request, message: str):
+    return render(request, "reports/scorecard.html", {"error": message}, status=400)
+
+
+@login_required
+@require_GET
+def scorecard(request):
+    req, sc, error = _scorecard_or_error(request)
+    if error:
+        return _error(request, error)
+    query = urlencode(req.query())
+    context = {
+        "sc": sc,
+        "req": req,
+        "query": query,
+        "all_query": urlencode({"plan": req.plan.pk, **req.period.query()}),
+        "quarters": thai.quarters(sc.fiscal_year),
+        "levels_svg": charts.levels_chart(sc.rows, thai_digits=False),
+        "sections_svg": charts.status_by_section_chart(sc.rows, thai_digits=False),
+    }
+    return render(request, "reports/scorecard.html", context)
+
+
+def _download(sc, content: bytes, ext: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{sc.filename_stem}.{ext}"'
+    return response
+
+
+@login_required
+@require_GET
+def scorecard_pdf(request):
+    from .pdf import render_pdf
+
+    _, sc, error = _scorecard_or_error(request)
+    if error:
+        return _error(request, error)
+    return _download(sc, render_pdf(sc), "pdf", "application/pdf")
+
+
+@login_required
+@require_GET
+def scorecard_xlsx(request):
+    from .excel import render_xlsx
+
+    _, sc, error = _scorecard_or_error(request)
+    if error:
+        return _error(request, error)
+    return _download(sc, render_xlsx(sc), "xlsx", XLSX)
+
+
+urlpatterns = [
+    path("scorecard/", scorecard, name="scorecard"),
+    path("scorecard.pdf", scorecard_pdf, name="scorecard-pdf"),
+    path("scorecard.xlsx", scorecard_xlsx, name="scorecard-xlsx"),
+]

@@ -1,0 +1,178 @@
+"""Server-rendered SVG charts of scorecard rows (no JavaScript, no external files).
+
+Both functions take a list of reports.scorecard.ScorecardRow (the dashboard
+imports them too; keep the signatures) and return an <svg> string, safe to
+output with |safe: every piece of text goes through django.utils.html.escape.
+
+Row fields used:
+  levels_chart:             number, name, level, target, verified_level
+  status_by_section_chart:  section, status
+
+Colours follow assessments.levels.Status and print legibly in grey scale.
+`thai_digits` defaults to settings.REPORT_THAI_DIGITS.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.utils.html import escape
+
+from assessments.levels import STEPS, Status
+from kpi_tracker import thai
+
+FONT = "Sarabun, 'TH Sarabun New', sans-serif"
+STATUS_FILL = {
+    Status.MET: "#2e7d32",
+    Status.ON_TRACK: "#1565c0",
+    Status.BEHIND: "#f9a825",
+    Status.OVERDUE: "#c62828",
+    Status.UNDEFINED: "#9e9e9e",
+}
+LEVEL_FILL = "#1f4e79"
+VERIFIED_FILL = "#2e7d32"
+TARGET_STROKE = "#c62828"
+
+
+def _digits(value, thai_digits: bool | None) -> str:
+    use_thai = settings.REPORT_THAI_DIGITS if thai_digits is None else thai_digits
+    return thai.to_thai_digits(value) if use_thai else thai.to_arabic_digits(value)
+
+
+def _width(text: str) -> int:
+    """Letters that take horizontal space: Thai vowel and tone marks above/below do not."""
+    return sum(1 for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Mn")
+
+
+def _short(text: str, limit: int) -> str:
+    """Cut to `limit` spacing letters (never between a letter and its marks)."""
+    if _width(text) <= limit:
+        return text
+    out, n = [], 0
+    for ch in text:
+        spacing = unicodedata.category(ch) != "Mn"
+        if spacing and n >= limit - 1:
+            break
+        out.append(ch)
+        n += spacing
+    return "".join(out).rstrip() + "…"
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}" font-family="{escape(FONT)}">'
+        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def levels_chart(rows, *, thai_digits: bool | None = None, width: int = 720, font_size: int = 12) -> str:
+    """Horizontal bars: the level reached (self-assessed) per indicator, the target as a red mark,
+    the verified level as a thin green bar beneath when there is one."""
+    d = lambda v: _digits(v, thai_digits)  # noqa: E731
+    fs = font_size
+    label_w, right_pad, top, bar_h = int(width * 0.42), 16, 2 * fs + 8, fs + 2
+    row_h = bar_h + 5
+    name_chars = int(label_w / (fs * 0.62))
+    plot_w = width - label_w - right_pad
+    height = top + row_h * max(len(rows), 1) + 28
+    unit = plot_w / STEPS
+    body = []
+    # grid and scale 0..5
+    for lv in range(STEPS + 1):
+        x = label_w + lv * unit
+        body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" stroke="#d0d0d0" stroke-width="0.6"/>')
+        body.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="{fs}" text-anchor="middle" fill="#333">{escape(d(lv))}</text>')
+    body.append(
+        f'<text x="{label_w - 6}" y="{height - 8}" font-size="{fs}" text-anchor="end" fill="#333">ระดับ</text>'
+    )
+    # legend
+    ly = fs + 2
+    x = label_w
+    for kind, text in (("level", "ผลการประเมินตนเอง"), ("verified", "ผลการตรวจสอบ"), ("target", "ค่าเป้าหมาย")):
+        if kind == "level":
+            body.append(f'<rect x="{x}" y="{ly - fs + 2}" width="{fs}" height="{fs - 2}" fill="{LEVEL_FILL}"/>')
+        elif kind == "verified":
+            body.append(f'<rect x="{x}" y="{ly - fs / 2}" width="{fs}" height="3" fill="{VERIFIED_FILL}"/>')
+        else:
+            body.append(
+                f'<line x1="{x + fs / 2}" y1="{ly - fs + 1}" x2="{x + fs / 2}" y2="{ly + 2}" stroke="{TARGET_STROKE}" stroke-width="2.5"/>'
+            )
+        body.append(f'<text x="{x + fs + 4}" y="{ly}" font-size="{fs}" fill="#333">{escape(text)}</text>')
+        x += fs + 4 + fs * 0.62 * _width(text) + 2 * fs
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        label = f"{d(row.number)}. {_short(row.name, name_chars)}"
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + bar_h - 3}" font-size="{fs}" text-anchor="end" fill="#222">'
+            f"<title>{escape(row.name)}</title>{escape(label)}</text>"
+        )
+        body.append(f'<rect x="{label_w}" y="{y}" width="{plot_w:.1f}" height="{bar_h}" fill="#f1f1f1"/>')
+        if row.level:
+            body.append(f'<rect x="{label_w}" y="{y}" width="{row.level * unit:.1f}" height="{bar_h}" fill="{LEVEL_FILL}"/>')
+        if row.verified_level:
+            body.append(
+                f'<rect x="{label_w}" y="{y + bar_h + 1}" width="{row.verified_level * unit:.1f}" height="3" fill="{VERIFIED_FILL}"/>'
+            )
+        if row.target:
+            x = label_w + row.target * unit
+            body.append(f'<line x1="{x:.1f}" y1="{y - 2}" x2="{x:.1f}" y2="{y + bar_h + 2}" stroke="{TARGET_STROKE}" stroke-width="2.5"/>')
+        if row.level >= STEPS:  # a full bar: the number goes inside it
+            body.append(
+                f'<text x="{label_w + plot_w - 4:.1f}" y="{y + bar_h - 3}" font-size="{fs - 1}" fill="#fff" '
+                f'text-anchor="end">{escape(d(row.level))}</text>'
+            )
+        else:
+            body.append(
+                f'<text x="{label_w + row.level * unit + 4:.1f}" y="{y + bar_h - 3}" font-size="{fs - 1}" '
+                f'fill="#222">{escape(d(row.level))}</text>'
+            )
+    return _svg(width, height, "ระดับความสำเร็จเทียบค่าเป้าหมายรายตัวชี้วัด", body)
+
+
+def status_by_section_chart(rows, *, thai_digits: bool | None = None, width: int = 720, font_size: int = 12) -> str:
+    """One stacked horizontal bar per section (ฝ่าย): how many indicators in each status."""
+    d = lambda v: _digits(v, thai_digits)  # noqa: E731
+    sections: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = sections.setdefault(row.section, {s: 0 for s in Status.ORDER})
+        counts[row.status] += 1
+    fs = font_size
+    label_w, right_pad, top, bar_h, gap = int(width * 0.34), 30, 2 * fs + 14, fs + 8, 10
+    plot_w = width - label_w - right_pad
+    height = top + (bar_h + gap) * max(len(sections), 1) + 8
+    most = max((sum(c.values()) for c in sections.values()), default=1) or 1
+    body = []
+    # legend
+    x = 8
+    for s in Status.ORDER:
+        body.append(f'<rect x="{x}" y="8" width="{fs}" height="{fs - 2}" fill="{STATUS_FILL[s]}"/>')
+        label = Status.LABELS[s] if s != Status.UNDEFINED else "ยังไม่กำหนดเกณฑ์"
+        body.append(f'<text x="{x + fs + 4}" y="{fs + 5}" font-size="{fs}" fill="#333">{escape(label)}</text>')
+        x += fs + 4 + fs * 0.62 * _width(label) + 18
+    for i, (name, counts) in enumerate(sections.items()):
+        y = top + i * (bar_h + gap)
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + bar_h - 6}" font-size="{fs}" text-anchor="end" fill="#222">'
+            f"<title>{escape(name)}</title>{escape(_short(name, int(label_w / (fs * 0.62))))}</text>"
+        )
+        x = float(label_w)
+        for s in Status.ORDER:
+            n = counts[s]
+            if not n:
+                continue
+            w = plot_w * n / most
+            body.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{STATUS_FILL[s]}">'
+                f"<title>{escape(Status.LABELS[s])}: {escape(d(n))}</title></rect>"
+            )
+            if w >= 12:
+                colour = "#222" if s == Status.BEHIND else "#fff"
+                body.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + bar_h - 6}" font-size="{fs}" text-anchor="middle" fill="{colour}">{escape(d(n))}</text>'
+                )
+            x += w
+        total = sum(counts.values())
+        body.append(f'<text x="{x + 4:.1f}" y="{y + bar_h - 6}" font-size="{fs}" fill="#222">{escape(d(total))}</text>')
+    return _svg(width, height, "จำนวนตัวชี้วัดตามสถานะ แยกตามฝ่าย", body)

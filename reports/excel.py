@@ -1,0 +1,265 @@
+"""The scorecard as an Excel workbook (openpyxl), from the same rows as the PDF.
+
+Four sheets with Thai titles: the summary table, one row per step, the
+history of the period, and the 5G policy KPIs. Levels and values are numbers,
+dates are dates (shown in the Buddhist Era by the cell format, so nothing here
+adds 543); every cell uses a Thai font; text that a spreadsheet would take for
+a formula (= + - @ ...) is stored as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import unicodedata
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from assessments.levels import Status
+
+from .scorecard import Scorecard
+
+FONT_NAME = "TH Sarabun New"
+FONT_SIZE = 14
+LINE_HEIGHT = 20  # points per wrapped line at FONT_SIZE
+DATE_FORMAT = "[$-41E]d mmm bbbb"  # Thai month names, Buddhist Era year
+DATETIME_FORMAT = "[$-41E]d mmm bbbb hh:mm"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+SHEET_SUMMARY = "สรุปผลตัวชี้วัด"
+SHEET_STEPS = "รายละเอียดขั้นตอน"
+SHEET_HISTORY = "ประวัติการเปลี่ยนแปลง"
+SHEET_KPIS = "ตัวชี้วัดนโยบาย ๕G"
+
+_thin = Side(style="thin", color="808080")
+BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+FONT = Font(name=FONT_NAME, size=FONT_SIZE)
+BOLD = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
+TITLE = Font(name=FONT_NAME, size=FONT_SIZE + 4, bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(wrap_text=True, vertical="top", horizontal="center")
+HEAD = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+def display_width(text: str) -> int:
+    """Columns a Thai text takes: vowel and tone marks above or below a letter take none."""
+    return sum(1 for ch in str(text) if not (unicodedata.combining(ch) or unicodedata.category(ch) == "Mn"))
+
+
+def safe_text(cell) -> None:
+    """Text starting like a formula stays text (formula injection)."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+        cell.data_type = "s"
+
+
+class _Sheet:
+    """Writes a titled table: title rows, one header row, data rows; then sizes and print set-up."""
+
+    def __init__(self, ws, title_lines: list[str], columns: list[tuple[str, int, str]]):
+        # columns: (header, max width, kind) with kind in text|int|number|date|datetime|center
+        self.ws = ws
+        self.columns = columns
+        self.widths = [min(display_width(h) * 0.6 + 2, cap) for h, cap, _ in columns]
+        for i, line in enumerate(title_lines, start=1):
+            cell = ws.cell(row=i, column=1, value=line)
+            cell.font = TITLE if i == 1 else BOLD
+            safe_text(cell)
+        self.header_row = len(title_lines) + 2
+        for c, (header, _, _) in enumerate(columns, start=1):
+            cell = ws.cell(row=self.header_row, column=c, value=header)
+            cell.font, cell.fill, cell.border, cell.alignment = BOLD, HEADER_FILL, BORDER, HEAD
+        self.row = self.header_row
+
+    def add(self, values: list) -> None:
+        self.row += 1
+        lines = 1
+        for c, (value, (_, cap, kind)) in enumerate(zip(values, self.columns), start=1):
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.replace(tzinfo=None)  # already local time; Excel has no time zones
+            cell = self.ws.cell(row=self.row, column=c, value=value)
+            cell.font, cell.border = FONT, BORDER
+            cell.alignment = CENTER if kind in ("int", "number", "date", "datetime", "center") else WRAP
+            if kind == "int":
+                cell.number_format = "0"
+            elif kind == "number":
+                cell.number_format = "#,##0.##"
+            elif kind == "date":
+                cell.number_format = DATE_FORMAT
+            elif kind == "datetime":
+                cell.number_format = DATETIME_FORMAT
+            safe_text(cell)
+            text = "" if value is None else str(value)
+            if kind in ("date", "datetime"):
+                text = "00 ม.ค. 0000" + (" 00:00" if kind == "datetime" else "")
+            width = max((display_width(part) for part in text.split("\n")), default=0)
+            self.widths[c - 1] = min(max(self.widths[c - 1], width + 2), cap)
+            lines = max(lines, sum(math.ceil((display_width(part) + 1) / max(cap - 2, 1)) or 1 for part in text.split("\n")))
+        self.ws.row_dimensions[self.row].height = LINE_HEIGHT * lines + 4
+
+    def finish(self, *, landscape: bool = True) -> None:
+        ws = self.ws
+        last_col = get_column_letter(len(self.columns))
+        for c, width in enumerate(self.widths, start=1):
+            ws.column_dimensions[get_column_letter(c)].width = round(width, 1)
+        ws.row_dimensions[self.header_row].height = LINE_HEIGHT * 2 + 4
+        ws.freeze_panes = ws.cell(row=self.header_row + 1, column=1)
+        ws.auto_filter.ref = f"A{self.header_row}:{last_col}{max(self.row, self.header_row + 1)}"
+        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.oddFooter.right.text = "หน้า &P/&N"
+        ws.oddFooter.right.font = FONT_NAME
+        # Every cell in the used range, blank ones included, uses the Thai font.
+        for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=len(self.columns)):
+            for cell in row:
+                if cell.font is None or cell.font.name != FONT_NAME:
+                    cell.font = FONT
+
+
+def _title_lines(sc: Scorecard, what: str) -> list[str]:
+    from kpi_tracker import thai
+
+    return [
+        f"{what} {sc.group} {sc.department}",
+        f"{sc.period.title(thai_digits=False)} ({thai.to_arabic_digits(sc.round_label)}) "
+        f"ข้อมูล ณ วันที่ {thai.format_date(sc.period.as_of, long=True)}",
+        f"พิมพ์เมื่อ {thai.format_datetime(sc.generated_at)}",
+    ]
+
+
+def _yes(value: bool) -> str:
+    return "ใช่" if value else "ไม่ใช่"
+
+
+def render_xlsx(scorecard: Scorecard) -> bytes:
+    sc = scorecard
+    wb = Workbook()
+
+    ws = wb.active
+    ws.title = SHEET_SUMMARY
+    sheet = _Sheet(
+        ws,
+        _title_lines(sc, "รายงานผลการดำเนินงานตามตัวชี้วัด"),
+        [
+            ("ลำดับ", 8, "int"),
+            ("ตัวชี้วัด", 60, "text"),
+            ("ฝ่าย", 30, "text"),
+            ("ผู้รับผิดชอบ", 32, "text"),
+            ("ค่าเป้าหมาย (ระดับ)", 12, "int"),
+            ("ผลการประเมินตนเอง (ระดับ)", 14, "int"),
+            ("ผลการตรวจสอบ (ระดับ)", 14, "int"),
+            ("สถานะ", 22, "center"),
+            ("หมายเหตุ", 40, "text"),
+        ],
+    )
+    for row in sc.rows:
+        sheet.add(
+            [
+                row.number,
+                row.name,
+                row.section,
+                "\n".join(row.owners),
+                row.target,
+                row.level if row.has_criteria else None,
+                row.verified_level,
+                row.status_label,
+                row.remark,
+            ]
+        )
+    sheet.finish()
+
+    sheet = _Sheet(
+        wb.create_sheet(SHEET_STEPS),
+        _title_lines(sc, "รายละเอียดผลการดำเนินงานรายขั้นตอน"),
+        [
+            ("ลำดับตัวชี้วัด", 10, "int"),
+            ("ตัวชี้วัด", 45, "text"),
+            ("ขั้นตอนที่", 9, "int"),
+            ("รายละเอียด/กิจกรรม", 60, "text"),
+            ("ดำเนินการแล้ว", 12, "center"),
+            ("วันที่ดำเนินการ", 16, "date"),
+            ("นับเป็นระดับ", 11, "center"),
+            ("ผู้บันทึก", 26, "text"),
+            ("หมายเหตุ", 40, "text"),
+            ("เอกสารหลักฐาน", 40, "text"),
+        ],
+    )
+    for row in sc.rows:
+        if not row.has_criteria:
+            sheet.add([row.number, row.name, None, Status.LABELS[Status.UNDEFINED], None, None, None, None, None, None])
+            continue
+        for step in row.steps:
+            note = step.note if not step.reason else "\n".join(filter(None, [step.reason, step.note]))
+            sheet.add(
+                [
+                    row.number,
+                    row.name,
+                    step.number,
+                    step.text,
+                    _yes(step.done_on is not None),
+                    step.done_on,
+                    _yes(step.counted),
+                    step.recorded_by,
+                    note,
+                    "\n".join(step.evidence),
+                ]
+            )
+    sheet.finish()
+
+    sheet = _Sheet(
+        wb.create_sheet(SHEET_HISTORY),
+        _title_lines(sc, "ประวัติการเปลี่ยนแปลงในช่วงรายงาน"),
+        [
+            ("วันเวลา", 20, "datetime"),
+            ("ลำดับตัวชี้วัด", 10, "int"),
+            ("ตัวชี้วัด", 45, "text"),
+            ("การเปลี่ยนแปลง", 26, "text"),
+            ("ขั้นตอนที่", 9, "int"),
+            ("รอบการประเมิน", 14, "text"),
+            ("ผู้ดำเนินการ", 26, "text"),
+            ("หมายเหตุ / เหตุผล", 50, "text"),
+        ],
+    )
+    for h in sc.history:
+        sheet.add([h.at, h.indicator_number, h.indicator_name, h.action, h.step_number, h.round_label, h.actor, h.comment])
+    sheet.finish()
+
+    sheet = _Sheet(
+        wb.create_sheet(SHEET_KPIS),
+        _title_lines(sc, "ตัวชี้วัดและค่าเป้าหมายที่สำคัญของกรมบังคับคดี นโยบาย 5G"),
+        [
+            ("ลำดับ", 8, "int"),
+            ("นโยบาย", 30, "text"),
+            ("ตัวชี้วัด", 70, "text"),
+            ("ค่าเป้าหมาย", 12, "number"),
+            ("หน่วย", 10, "center"),
+            ("ผลการดำเนินงาน", 14, "number"),
+            ("ข้อมูล ณ วันที่", 16, "date"),
+            ("บรรลุเป้าหมาย", 14, "center"),
+        ],
+    )
+    for k in sc.policy_kpis:
+        met = "ยังไม่มีข้อมูล" if k.met is None else _yes(k.met)
+        sheet.add([k.number, k.group, k.name, _num(k.target_value), k.target_unit, _num(k.value), k.measured_on, met])
+    sheet.finish()
+
+    wb.properties.title = f"รายงานผลการดำเนินงานตามตัวชี้วัด {sc.group}"
+    wb.properties.creator = sc.group
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _num(value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
