@@ -8,16 +8,16 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the
-# fixtures make here are ordinary synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 STEP1 = "ดำเนินการรวบรวม ศึกษา วิเคราะห์ ข้อมูลรายละเอียดที่เกี่ยวข้องกับการจัดทำคู่มือมาตรฐาน"
 STEP2 = "เสนอทบทวนคำสั่งแต่งตั้งคณะทำงานจัดทำคู่มือมาตรฐาน"
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # fixtures make here are ordinary synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
         pytest.fail("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
     from playwright.sync_api import sync_playwright
