@@ -139,7 +139,7 @@ def status_by_section_chart(rows, *, thai_digits: bool | None = None, width: int
         counts = sections.setdefault(row.section, {s: 0 for s in Status.ORDER})
         counts[row.status] += 1
     fs = font_size
-    label_w, right_pad, top, bar_h, gap = int(width * 0.34), 30, 2 * fs + 14, fs + 8, 10
+    label_w, right_pad, top, bar_h, gap = int(width * 0.34), 30, 2 * fs + 8, fs + 5, 6
     plot_w = width - label_w - right_pad
     height = top + (bar_h + gap) * max(len(sections), 1) + 8
     most = max((sum(c.values()) for c in sections.values()), default=1) or 1

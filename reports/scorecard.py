@@ -27,7 +27,7 @@ from django.utils import timezone
 from assessments.levels import Status
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
 from assessments.selectors import progress_for
-from indicators.models import ActionPlan, Indicator, IndicatorOwner, Person, PolicyKPI, Round
+from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
 from kpi_tracker import thai
 
 NO_SECTION = "ไม่ระบุฝ่าย"
