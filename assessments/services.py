@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round
+from kpi_tracker import thai
 
 from . import levels
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
@@ -56,7 +57,7 @@ def _check_date(done_on: dt.date, indicator: Indicator) -> None:
     if not fy.contains(done_on):
         raise ProgressError(
             f"วันที่ดำเนินการต้องอยู่ในปีงบประมาณ พ.ศ. {fy.year_be} "
-            f"({fy.starts_on:%d/%m}/{fy.starts_on.year + 543} ถึง {fy.ends_on:%d/%m}/{fy.ends_on.year + 543})"
+            f"({thai.format_date(fy.starts_on)} ถึง {thai.format_date(fy.ends_on)})"
         )
 
 
