@@ -5,7 +5,7 @@ STAMP   := .venv/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run install migrate seed test test-fast test-browser bench clean
+.PHONY: run install migrate seed test test-fast test-browser bench messages clean
 
 $(STAMP): requirements.txt
 	python3 -m venv .venv
@@ -35,6 +35,12 @@ test-fast: install
 
 bench: install
 	$(PY) bench/run.py
+
+# After changing interface text: refresh the English catalogue, translate the
+# new entries in locale/en/LC_MESSAGES/django.po, then compile (needs gettext).
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore="var/*" --ignore="fixtures/*" --ignore="bench/*" --no-location --no-obsolete
+	$(PY) manage.py compilemessages -l en
 
 clean:
 	rm -rf var/ .venv/

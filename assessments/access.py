@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from indicators.models import ActionPlan, Indicator, MilestoneStep
 from indicators.querysets import scope_of
@@ -23,9 +24,9 @@ def get_indicator_for_user(user, pk, *, for_edit: bool = False) -> Indicator:
     try:
         indicator = qs.get(pk=pk)
     except (Indicator.DoesNotExist, ValueError, TypeError):
-        raise Http404("ไม่พบตัวชี้วัดนี้")
+        raise Http404(_("ไม่พบตัวชี้วัดนี้"))
     if for_edit and not can_edit(user, indicator):
-        raise PermissionDenied("คุณไม่ได้เป็นผู้รับผิดชอบตัวชี้วัดนี้ จึงบันทึกผลไม่ได้")
+        raise PermissionDenied(_("คุณไม่ได้เป็นผู้รับผิดชอบตัวชี้วัดนี้ จึงบันทึกผลไม่ได้"))
     return indicator
 
 
@@ -51,7 +52,7 @@ def get_step_for_user(user, pk, *, for_edit: bool = False) -> MilestoneStep:
     try:
         step = MilestoneStep.objects.select_related("criteria_set").get(pk=pk)
     except (MilestoneStep.DoesNotExist, ValueError, TypeError):
-        raise Http404("ไม่พบขั้นตอนนี้")
+        raise Http404(_("ไม่พบขั้นตอนนี้"))
     indicator = get_indicator_for_user(user, step.criteria_set.indicator_id, for_edit=for_edit)
     step.criteria_set.indicator = indicator
     return step
@@ -61,7 +62,7 @@ def get_evidence_for_user(user, pk, *, for_edit: bool = False) -> Evidence:
     try:
         evidence = Evidence.objects.select_related("completion__step__criteria_set").get(pk=pk)
     except (Evidence.DoesNotExist, ValueError, TypeError):
-        raise Http404("ไม่พบเอกสารหลักฐาน")
+        raise Http404(_("ไม่พบเอกสารหลักฐาน"))
     get_indicator_for_user(user, evidence.completion.step.criteria_set.indicator_id, for_edit=for_edit)
     return evidence
 
@@ -73,5 +74,5 @@ def get_plan_for_user(user, pk=None) -> ActionPlan | None:
         try:
             return qs.get(pk=pk)
         except (ActionPlan.DoesNotExist, ValueError, TypeError):
-            raise Http404("ไม่พบแผนปฏิบัติการนี้")
+            raise Http404(_("ไม่พบแผนปฏิบัติการนี้"))
     return qs.order_by("-fiscal_year__year_be", "org_unit__tree_path").first()

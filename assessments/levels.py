@@ -15,6 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Mapping
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 STEPS = 5
 
 
@@ -26,18 +29,18 @@ class Status:
     UNDEFINED = "undefined"  # ยังไม่ได้กำหนดเกณฑ์การให้คะแนน
 
     LABELS = {
-        MET: "บรรลุเป้าหมาย",
-        ON_TRACK: "เป็นไปตามแผน",
-        BEHIND: "ต่ำกว่าเป้าหมาย",
-        OVERDUE: "เกินกำหนด",
-        UNDEFINED: "ยังไม่ได้กำหนดเกณฑ์การให้คะแนน",
+        MET: gettext_lazy("บรรลุเป้าหมาย"),
+        ON_TRACK: gettext_lazy("เป็นไปตามแผน"),
+        BEHIND: gettext_lazy("ต่ำกว่าเป้าหมาย"),
+        OVERDUE: gettext_lazy("เกินกำหนด"),
+        UNDEFINED: gettext_lazy("ยังไม่ได้กำหนดเกณฑ์การให้คะแนน"),
     }
     EXPLANATIONS = {
-        MET: "ระดับที่ได้ถึงค่าเป้าหมายของรอบแล้ว",
-        ON_TRACK: "ยังไม่ถึงค่าเป้าหมาย แต่ความก้าวหน้าเป็นไปตามระยะเวลาของรอบ",
-        BEHIND: "ความก้าวหน้าช้ากว่าระยะเวลาที่ผ่านไปของรอบ",
-        OVERDUE: "ปิดรอบแล้วแต่ยังไม่ถึงค่าเป้าหมาย",
-        UNDEFINED: "ตัวชี้วัดยังไม่มีเกณฑ์การให้คะแนนสำหรับรอบนี้",
+        MET: gettext_lazy("ระดับที่ได้ถึงค่าเป้าหมายของรอบแล้ว"),
+        ON_TRACK: gettext_lazy("ยังไม่ถึงค่าเป้าหมาย แต่ความก้าวหน้าเป็นไปตามระยะเวลาของรอบ"),
+        BEHIND: gettext_lazy("ความก้าวหน้าช้ากว่าระยะเวลาที่ผ่านไปของรอบ"),
+        OVERDUE: gettext_lazy("ปิดรอบแล้วแต่ยังไม่ถึงค่าเป้าหมาย"),
+        UNDEFINED: gettext_lazy("ตัวชี้วัดยังไม่มีเกณฑ์การให้คะแนนสำหรับรอบนี้"),
     }
     COLOURS = {MET: "success", ON_TRACK: "primary", BEHIND: "warning", OVERDUE: "danger", UNDEFINED: "secondary"}
     ORDER = [MET, ON_TRACK, BEHIND, OVERDUE, UNDEFINED]
@@ -84,14 +87,14 @@ def step_states(numbers, done_dates: Mapping[int, dt.date], as_of: dt.date, clos
         if done_on is not None and n > level:
             if done_on > cutoff:
                 reason = (
-                    "ดำเนินการหลังวันปิดรอบ จึงไม่นับในรอบนี้"
+                    _("ดำเนินการหลังวันปิดรอบ จึงไม่นับในรอบนี้")
                     if cutoff == closes_on and as_of > closes_on
-                    else "ดำเนินการหลังวันที่ที่เลือกดูข้อมูล"
+                    else _("ดำเนินการหลังวันที่ที่เลือกดูข้อมูล")
                 )
             else:
                 missing = [m for m in range(1, n) if m not in done_dates or done_dates[m] > cutoff]
-                reason = "ยังไม่นับ เพราะขั้นตอนที่ {} ยังไม่ได้ดำเนินการ (ต้องดำเนินการตามลำดับ)".format(
-                    ", ".join(str(m) for m in missing)
+                reason = _("ยังไม่นับ เพราะขั้นตอนที่ {steps} ยังไม่ได้ดำเนินการ (ต้องดำเนินการตามลำดับ)").format(
+                    steps=", ".join(str(m) for m in missing)
                 )
         states.append(StepState(n, done_on, done_on is not None and n <= level, reason))
     return states

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
@@ -35,7 +36,7 @@ HISTORY_LIMIT = 100
 def _round_of(indicator: Indicator, round_pk) -> Round:
     rnd = Round.objects.filter(pk=round_pk, fiscal_year_id=indicator.plan.fiscal_year_id).first()
     if rnd is None:
-        raise Http404("ไม่พบรอบการประเมินนี้")
+        raise Http404(_("ไม่พบรอบการประเมินนี้"))
     return rnd
 
 
@@ -44,7 +45,7 @@ def _reviewable(user, pk, round_pk) -> tuple[Indicator, Round]:
     indicator = get_indicator_for_user(user, pk)
     rnd = _round_of(indicator, round_pk)
     if not can_review(user, indicator):
-        raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่ม (ผู้กำกับดูแลตัวชี้วัด) หรือผู้ดูแลระบบที่ตรวจสอบผลได้")
+        raise PermissionDenied(_("เฉพาะผู้อำนวยการกลุ่ม (ผู้กำกับดูแลตัวชี้วัด) หรือผู้ดูแลระบบที่ตรวจสอบผลได้"))
     return indicator, rnd
 
 
@@ -53,7 +54,7 @@ def review_queue(request):
     """รอตรวจสอบ: every submitted round the user may decide, oldest first."""
     user = request.user
     if not scope_of(user).is_director_anywhere:
-        raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่ตรวจสอบผลได้")
+        raise PermissionDenied(_("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่ตรวจสอบผลได้"))
     visible = Indicator.objects.visible_to(user)
     related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
     pending = [
@@ -77,7 +78,7 @@ def review_queue(request):
         ).select_related("person")
     }
     for a in pending + recent:
-        a.primary_owner_name = primary.get(a.indicator_id, "ทุกตำแหน่ง" if a.indicator.all_staff else "-")
+        a.primary_owner_name = primary.get(a.indicator_id, _("ทุกตำแหน่ง") if a.indicator.all_staff else "-")
     return render(
         request,
         "assessments/review_queue.html",
@@ -146,7 +147,7 @@ def round_verify(request, pk, round_pk):
     reason = request.POST.get("reason", "")
     form = {"level": raw_level, "reason": reason}
     if raw_level and not raw_level.isdigit():
-        return _refused(request, indicator, rnd, "ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5", form)
+        return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), form)
     try:
         a = services.round_verify(
             indicator=indicator, round=rnd, by=request.user, level=int(raw_level) if raw_level else None, reason=reason
@@ -154,7 +155,8 @@ def round_verify(request, pk, round_pk):
     except services.ProgressError as exc:
         return _refused(request, indicator, rnd, exc.messages[0], form)
     messages.success(
-        request, f"ตัวชี้วัดที่ {indicator.number} {rnd.label}: ผ่านการตรวจสอบ ระดับ {a.verified_level} แล้ว"
+        request, _("ตัวชี้วัดที่ {number} {round}: ผ่านการตรวจสอบ ระดับ {level} แล้ว").format(
+            number=indicator.number, round=rnd.label, level=a.verified_level)
     )
     return redirect("assessments:review-queue")
 
@@ -169,7 +171,7 @@ def round_return(request, pk, round_pk):
         services.round_return(indicator=indicator, round=rnd, by=request.user, comment=comment)
     except services.ProgressError as exc:
         return _refused(request, indicator, rnd, exc.messages[0], {"comment": comment})
-    messages.success(request, f"ส่งกลับแก้ไขตัวชี้วัดที่ {indicator.number} {rnd.label} แล้ว")
+    messages.success(request, _("ส่งกลับแก้ไขตัวชี้วัดที่ {number} {round} แล้ว").format(number=indicator.number, round=rnd.label))
     return redirect("assessments:review-queue")
 
 
@@ -180,13 +182,13 @@ def round_reopen(request, pk, round_pk):
     indicator = get_indicator_for_user(request.user, pk)
     rnd = _round_of(indicator, round_pk)
     if not can_administer(request.user, indicator):
-        raise PermissionDenied("เฉพาะผู้ดูแลระบบที่เปิดรอบให้แก้ไขอีกครั้งได้")
+        raise PermissionDenied(_("เฉพาะผู้ดูแลระบบที่เปิดรอบให้แก้ไขอีกครั้งได้"))
     reason = request.POST.get("reason", "")
     try:
         services.round_reopen(indicator=indicator, round=rnd, by=request.user, reason=reason)
     except services.ProgressError as exc:
         return _refused(request, indicator, rnd, exc.messages[0], {"reopen_reason": reason})
-    messages.success(request, f"เปิด{rnd.label}ของตัวชี้วัดที่ {indicator.number} ให้แก้ไขอีกครั้งแล้ว")
+    messages.success(request, _("เปิด{round}ของตัวชี้วัดที่ {number} ให้แก้ไขอีกครั้งแล้ว").format(round=rnd.label, number=indicator.number))
     return redirect(reverse("assessments:review", args=[indicator.pk, rnd.pk]))
 
 

@@ -49,7 +49,7 @@ class RoundProgress:
 
     @property
     def status_label(self) -> str:
-        return levels.Status.LABELS[self.status]
+        return str(levels.Status.LABELS[self.status])
 
     @property
     def status_colour(self) -> str:

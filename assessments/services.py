@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round
 from kpi_tracker import thai
@@ -46,18 +48,19 @@ def _clean_text(value: str, *, limit: int, what: str) -> str:
     # Control characters other than newlines and tabs have no place in a note.
     value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
     if len(value) > limit:
-        raise ProgressError(f"{what}ยาวเกินไป ({len(value):,} ตัวอักษร) ใส่ได้ไม่เกิน {limit:,} ตัวอักษร")
+        raise ProgressError(_("{what}ยาวเกินไป ({count} ตัวอักษร) ใส่ได้ไม่เกิน {limit} ตัวอักษร").format(
+            what=what, count=f"{len(value):,}", limit=f"{limit:,}"))
     return value
 
 
 def _check_date(done_on: dt.date, indicator: Indicator) -> None:
     if done_on > today():
-        raise ProgressError("วันที่ดำเนินการต้องไม่เป็นวันในอนาคต")
+        raise ProgressError(_("วันที่ดำเนินการต้องไม่เป็นวันในอนาคต"))
     fy = indicator.plan.fiscal_year
     if not fy.contains(done_on):
         raise ProgressError(
-            f"วันที่ดำเนินการต้องอยู่ในปีงบประมาณ พ.ศ. {fy.year_be} "
-            f"({thai.format_date(fy.starts_on)} ถึง {thai.format_date(fy.ends_on)})"
+            _("วันที่ดำเนินการต้องอยู่ในปีงบประมาณ พ.ศ. {year} ({start} ถึง {end})").format(
+                year=fy.year_be, start=thai.format_date(fy.starts_on), end=thai.format_date(fy.ends_on))
         )
 
 
@@ -78,14 +81,15 @@ def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
     if locked:
         names = ", ".join(r.label for r in locked)
         raise ProgressError(
-            f"{names} ส่งผลการประเมินตนเองแล้ว (รอตรวจสอบหรือผ่านการตรวจสอบ) จึงแก้ไขขั้นตอนนี้ไม่ได้"
+            _("{rounds} ส่งผลการประเมินตนเองแล้ว (รอตรวจสอบหรือผ่านการตรวจสอบ) จึงแก้ไขขั้นตอนนี้ไม่ได้").format(rounds=names)
         )
 
 
 def _lock_step(step_id: int) -> MilestoneStep:
-    # Serialises writers of one step; writers of different steps never wait.
+    # Serialises writers of one step; writers of different steps never wait (of: the step's
+    # row only, not the indicator, plan and fiscal year rows joined for select_related).
     return (
-        MilestoneStep.objects.select_for_update()
+        MilestoneStep.objects.select_for_update(of=("self",))
         .select_related("criteria_set__indicator__plan__fiscal_year")
         .get(pk=step_id)
     )
@@ -111,13 +115,13 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
     """Mark a step done. Refused if it already is (someone else ticked it meanwhile)."""
     step = _lock_step(step.pk)
     indicator = step.criteria_set.indicator
-    note = _clean_text(note, limit=NOTE_MAX, what="หมายเหตุ")
+    note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
     current = StepCompletion.objects.active().filter(step=step).first()
     if current is not None:
         raise ConflictError(
-            "ขั้นตอนนี้มีผู้บันทึกว่าดำเนินการแล้วเมื่อ "
-            f"{current.recorded_at:%d/%m/%Y %H:%M} หน้าจอแสดงข้อมูลล่าสุดแล้ว"
+            _("ขั้นตอนนี้มีผู้บันทึกว่าดำเนินการแล้วเมื่อ {when} หน้าจอแสดงข้อมูลล่าสุดแล้ว").format(
+                when=thai.format_datetime(current.recorded_at))
         )
     _check_unlocked(step, done_on)
     validated = [validate_evidence(f) for f in files]
@@ -125,7 +129,7 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
         with transaction.atomic():
             completion = StepCompletion.objects.create(step=step, done_on=done_on, note=note, recorded_by=by)
     except IntegrityError as exc:  # a concurrent tick won the race
-        raise ConflictError("ขั้นตอนนี้มีผู้บันทึกพร้อมกัน หน้าจอแสดงข้อมูลล่าสุดแล้ว") from exc
+        raise ConflictError(_("ขั้นตอนนี้มีผู้บันทึกพร้อมกัน หน้าจอแสดงข้อมูลล่าสุดแล้ว")) from exc
     _history(indicator_id=indicator.pk, action=A.STEP_DONE, actor=by, step=step,
              after=_completion_json(completion))
     for upload, info in validated:
@@ -138,9 +142,9 @@ def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion
                     expected_version: int | None = None) -> StepCompletion:
     """Un-tick a step: the completion is revoked (kept, with the reason), never deleted."""
     step = _lock_step(step.pk)
-    reason = _clean_text(reason, limit=REASON_MAX, what="เหตุผล")
+    reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     if not reason:
-        raise ProgressError("กรุณาระบุเหตุผลที่ยกเลิกการดำเนินการ")
+        raise ProgressError(_("กรุณาระบุเหตุผลที่ยกเลิกการดำเนินการ"))
     current = _current_or_conflict(step, expected_completion_id, expected_version)
     _check_unlocked(step, current.done_on)
     current.revoked_at = timezone.now()
@@ -158,7 +162,7 @@ def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_
     """Change the date or note of a done step, and/or attach more evidence."""
     step = _lock_step(step.pk)
     indicator = step.criteria_set.indicator
-    note = _clean_text(note, limit=NOTE_MAX, what="หมายเหตุ")
+    note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
     current = _current_or_conflict(step, expected_completion_id, expected_version)
     validated = [validate_evidence(f) for f in files]
@@ -180,12 +184,12 @@ def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_
 def _current_or_conflict(step, expected_completion_id, expected_version) -> StepCompletion:
     current = StepCompletion.objects.active().filter(step=step).first()
     if current is None:
-        raise ConflictError("ขั้นตอนนี้ถูกยกเลิกการดำเนินการไปแล้วโดยผู้อื่น หน้าจอแสดงข้อมูลล่าสุดแล้ว")
+        raise ConflictError(_("ขั้นตอนนี้ถูกยกเลิกการดำเนินการไปแล้วโดยผู้อื่น หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
     if expected_completion_id is not None and (
         current.pk != expected_completion_id
         or (expected_version is not None and current.version != expected_version)
     ):
-        raise ConflictError("ขั้นตอนนี้ถูกแก้ไขโดยผู้อื่นหลังจากที่คุณเปิดหน้านี้ หน้าจอแสดงข้อมูลล่าสุดแล้ว")
+        raise ConflictError(_("ขั้นตอนนี้ถูกแก้ไขโดยผู้อื่นหลังจากที่คุณเปิดหน้านี้ หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
     return current
 
 
@@ -209,7 +213,7 @@ ALLOWED_TYPES = {
     "application/vnd.ms-powerpoint": ({".ppt"}, "application/vnd.ms-powerpoint"),
     "application/x-ole-storage": ({".doc", ".xls", ".ppt"}, "application/octet-stream"),
 }
-ALLOWED_LABEL = "PDF, รูปภาพ (JPG, PNG, GIF, WEBP), Word, Excel หรือ PowerPoint"
+ALLOWED_LABEL = gettext_lazy("PDF, รูปภาพ (JPG, PNG, GIF, WEBP), Word, Excel หรือ PowerPoint")
 
 
 def clean_filename(name: str) -> str:
@@ -239,10 +243,11 @@ def validate_evidence(upload) -> tuple[object, dict]:
     size = getattr(upload, "size", None) or 0
     name = clean_filename(getattr(upload, "name", ""))
     if size == 0:
-        raise ProgressError(f"ไฟล์ {name} ว่างเปล่า")
+        raise ProgressError(_("ไฟล์ {name} ว่างเปล่า").format(name=name))
     if size > limit:
         raise ProgressError(
-            f"ไฟล์ {name} มีขนาด {size / 1048576:.1f} MB เกินขนาดที่รับได้ {limit / 1048576:.0f} MB"
+            _("ไฟล์ {name} มีขนาด {size} MB เกินขนาดที่รับได้ {limit} MB").format(
+                name=name, size=f"{size / 1048576:.1f}", limit=f"{limit / 1048576:.0f}")
         )
     upload.seek(0)
     head = upload.read(8192)
@@ -250,7 +255,8 @@ def validate_evidence(upload) -> tuple[object, dict]:
     mime = _sniff(head)
     ext = os.path.splitext(name)[1].lower()
     if mime not in ALLOWED_TYPES or ext not in ALLOWED_TYPES[mime][0]:
-        raise ProgressError(f"ไฟล์ {name} ไม่ใช่ชนิดที่รับได้ (รับเฉพาะ {ALLOWED_LABEL} และนามสกุลต้องตรงกับเนื้อไฟล์)")
+        raise ProgressError(_("ไฟล์ {name} ไม่ใช่ชนิดที่รับได้ (รับเฉพาะ {allowed} และนามสกุลต้องตรงกับเนื้อไฟล์)").format(
+            name=name, allowed=ALLOWED_LABEL))
     return upload, {"name": name, "content_type": ALLOWED_TYPES[mime][1], "size": size}
 
 
@@ -285,14 +291,14 @@ def _evidence_store(completion: StepCompletion, upload, info: dict, by) -> Evide
 def evidence_remove(*, evidence: Evidence, by, reason: str = "") -> Evidence:
     evidence = Evidence.objects.select_for_update().select_related("completion__step__criteria_set__indicator__plan__fiscal_year").get(pk=evidence.pk)
     if evidence.removed_at is not None:
-        raise ConflictError("เอกสารหลักฐานนี้ถูกนำออกไปแล้ว")
+        raise ConflictError(_("เอกสารหลักฐานนี้ถูกนำออกไปแล้ว"))
     step = evidence.completion.step
     _check_unlocked(step, evidence.completion.done_on)
     evidence.removed_at = timezone.now()
     evidence.removed_by = by
     evidence.save(update_fields=["removed_at", "removed_by"])
     _history(indicator_id=step.criteria_set.indicator_id, action=A.EVIDENCE_REMOVED, actor=by, step=step,
-             before={"file": evidence.original_name}, comment=_clean_text(reason, limit=REASON_MAX, what="เหตุผล"))
+             before={"file": evidence.original_name}, comment=_clean_text(reason, limit=REASON_MAX, what=_("เหตุผล")))
     return evidence
 
 
@@ -312,14 +318,18 @@ def round_level(indicator: Indicator, round: Round, as_of: dt.date | None = None
 @transaction.atomic
 def round_submit(*, indicator: Indicator, round: Round, by, note: str = "") -> RoundAssessment:
     """ส่งผลการประเมินตนเอง: locks the round's steps until the director decides."""
-    note = _clean_text(note, limit=NOTE_MAX, what="หมายเหตุ")
+    note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     assessment = _assessment_for_update(indicator, round)
     if assessment.status == RoundAssessment.Status.SUBMITTED:
-        raise ConflictError("รอบนี้ส่งผลการประเมินตนเองแล้ว กำลังรอตรวจสอบ")
+        raise ConflictError(_("รอบนี้ส่งผลการประเมินตนเองแล้ว กำลังรอตรวจสอบ"))
     if assessment.status == RoundAssessment.Status.VERIFIED:
-        raise ConflictError("รอบนี้ผ่านการตรวจสอบแล้ว")
+        raise ConflictError(_("รอบนี้ผ่านการตรวจสอบแล้ว"))
     if not indicator.criteria_sets.exists():
-        raise ProgressError("ตัวชี้วัดนี้ยังไม่ได้กำหนดเกณฑ์การให้คะแนน จึงยังส่งผลไม่ได้")
+        raise ProgressError(_("ตัวชี้วัดนี้ยังไม่ได้กำหนดเกณฑ์การให้คะแนน จึงยังส่งผลไม่ได้"))
+    # Every step's lock (ticks hold theirs while checking that the round is open): a
+    # concurrent tick either lands before the level is computed or sees the round submitted.
+    list(MilestoneStep.objects.select_for_update(of=("self",)).filter(criteria_set__indicator=indicator)
+         .order_by("pk").values_list("pk", flat=True))
     level = round_level(indicator, round, min(today(), round.closes_on))
     before = {"status": assessment.status}
     assessment.status = RoundAssessment.Status.SUBMITTED
@@ -336,18 +346,18 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "") -> R
 def round_verify(*, indicator: Indicator, round: Round, by, level: int | None = None,
                  reason: str = "") -> RoundAssessment:
     """ผ่านการตรวจสอบ: the verified level defaults to the self-assessed one; lower needs a reason."""
-    reason = _clean_text(reason, limit=REASON_MAX, what="เหตุผล")
+    reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     assessment = _assessment_for_update(indicator, round)
     if assessment.status != RoundAssessment.Status.SUBMITTED:
-        raise ConflictError("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ")
+        raise ConflictError(_("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ"))
     if assessment.submitted_by_id == by.pk:
-        raise ProgressError("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้")
+        raise ProgressError(_("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้"))
     self_level = assessment.self_level or 0
     level = self_level if level is None else level
     if not 0 <= level <= self_level:
-        raise ProgressError(f"ผลการตรวจสอบต้องอยู่ระหว่าง 0 ถึงผลการประเมินตนเอง (ระดับ {self_level})")
+        raise ProgressError(_("ผลการตรวจสอบต้องอยู่ระหว่าง 0 ถึงผลการประเมินตนเอง (ระดับ {level})").format(level=self_level))
     if level < self_level and not reason:
-        raise ProgressError("กรุณาระบุเหตุผลเมื่อให้ผลการตรวจสอบต่ำกว่าผลการประเมินตนเอง")
+        raise ProgressError(_("กรุณาระบุเหตุผลเมื่อให้ผลการตรวจสอบต่ำกว่าผลการประเมินตนเอง"))
     assessment.status = RoundAssessment.Status.VERIFIED
     assessment.verified_level = level
     assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), reason
@@ -361,14 +371,14 @@ def round_verify(*, indicator: Indicator, round: Round, by, level: int | None = 
 @transaction.atomic
 def round_return(*, indicator: Indicator, round: Round, by, comment: str) -> RoundAssessment:
     """ส่งกลับแก้ไข: unlocks the round for the owners, with the director's comment."""
-    comment = _clean_text(comment, limit=REASON_MAX, what="ความเห็น")
+    comment = _clean_text(comment, limit=REASON_MAX, what=_("ความเห็น"))
     if not comment:
-        raise ProgressError("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข")
+        raise ProgressError(_("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข"))
     assessment = _assessment_for_update(indicator, round)
     if assessment.status != RoundAssessment.Status.SUBMITTED:
-        raise ConflictError("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ")
+        raise ConflictError(_("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ"))
     if assessment.submitted_by_id == by.pk:
-        raise ProgressError("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้")
+        raise ProgressError(_("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้"))
     assessment.status = RoundAssessment.Status.RETURNED
     assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), comment
     assessment.save()
@@ -381,12 +391,12 @@ def round_return(*, indicator: Indicator, round: Round, by, comment: str) -> Rou
 @transaction.atomic
 def round_reopen(*, indicator: Indicator, round: Round, by, reason: str) -> RoundAssessment:
     """An administrator reopens a verified (or submitted) round for a correction."""
-    reason = _clean_text(reason, limit=REASON_MAX, what="เหตุผล")
+    reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     if not reason:
-        raise ProgressError("กรุณาระบุเหตุผลที่เปิดรอบให้แก้ไขอีกครั้ง")
+        raise ProgressError(_("กรุณาระบุเหตุผลที่เปิดรอบให้แก้ไขอีกครั้ง"))
     assessment = _assessment_for_update(indicator, round)
     if not assessment.is_locked:
-        raise ConflictError("รอบนี้เปิดให้แก้ไขอยู่แล้ว")
+        raise ConflictError(_("รอบนี้เปิดให้แก้ไขอยู่แล้ว"))
     before = {"status": assessment.status, "verified_level": assessment.verified_level}
     assessment.status = RoundAssessment.Status.RETURNED
     assessment.review_comment = reason
@@ -404,12 +414,12 @@ def kpi_measurement_record(*, kpi: PolicyKPI, value, measured_on: dt.date, sourc
     try:
         value = Decimal(str(value))
     except InvalidOperation as exc:
-        raise ProgressError("ผลการดำเนินงานต้องเป็นตัวเลข") from exc
+        raise ProgressError(_("ผลการดำเนินงานต้องเป็นตัวเลข")) from exc
     if not value.is_finite() or abs(value) >= Decimal("1e10"):
-        raise ProgressError("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก")
+        raise ProgressError(_("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"))
     if measured_on > today():
-        raise ProgressError("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต")
-    source = _clean_text(source, limit=500, what="แหล่งข้อมูล")
+        raise ProgressError(_("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต"))
+    source = _clean_text(source, limit=500, what=_("แหล่งข้อมูล"))
     return PolicyKPIMeasurement.objects.create(
         kpi=kpi, value=value.quantize(Decimal("0.01")), measured_on=measured_on, source=source, recorded_by=by
     )

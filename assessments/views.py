@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
@@ -188,17 +189,17 @@ def step_save(request, pk):
     try:
         if data["done"] and data["completion_id"] is None:
             services.step_complete(step=step, done_on=done_on, by=request.user, note=data["note"], files=files)
-            ok = f"บันทึกขั้นตอนที่ {step.number} ว่าดำเนินการแล้ว"
+            ok = _("บันทึกขั้นตอนที่ {number} ว่าดำเนินการแล้ว").format(number=step.number)
         elif data["done"]:
             services.step_edit(step=step, by=request.user, done_on=done_on, note=data["note"], files=files,
                                expected_completion_id=data["completion_id"], expected_version=data["version"])
-            ok = f"บันทึกการแก้ไขขั้นตอนที่ {step.number} แล้ว"
+            ok = _("บันทึกการแก้ไขขั้นตอนที่ {number} แล้ว").format(number=step.number)
         elif data["completion_id"] is not None:
             services.step_uncomplete(step=step, by=request.user, reason=data["reason"],
                                      expected_completion_id=data["completion_id"], expected_version=data["version"])
-            ok = f"ยกเลิกการดำเนินการขั้นตอนที่ {step.number} แล้ว"
+            ok = _("ยกเลิกการดำเนินการขั้นตอนที่ {number} แล้ว").format(number=step.number)
         else:
-            return _after_write(request, indicator, rnd, error="กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก")
+            return _after_write(request, indicator, rnd, error=_("กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก"))
     except services.ProgressError as exc:
         return _after_write(request, indicator, rnd, error=exc.messages[0])
     return _after_write(request, indicator, rnd, ok=ok)
@@ -207,7 +208,7 @@ def step_save(request, pk):
 def _first_error(form) -> str:
     for errors in form.errors.values():
         return str(errors[0])
-    return "ข้อมูลไม่ถูกต้อง"
+    return _("ข้อมูลไม่ถูกต้อง")
 
 
 @login_required
@@ -216,7 +217,7 @@ def evidence_download(request, pk):
     try:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, OSError):
-        raise Http404("ไม่พบไฟล์เอกสารหลักฐาน")
+        raise Http404(_("ไม่พบไฟล์เอกสารหลักฐาน"))
     response = FileResponse(handle, content_type=evidence.content_type)
     # Always a download, never rendered in the browser; the Thai name survives (RFC 5987).
     response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
@@ -237,7 +238,7 @@ def evidence_remove(request, pk):
         services.evidence_remove(evidence=evidence, by=request.user, reason=form.cleaned_data.get("reason", ""))
     except services.ProgressError as exc:
         return _after_write(request, indicator, rnd, error=exc.messages[0])
-    return _after_write(request, indicator, rnd, ok=f"นำเอกสารหลักฐาน {evidence.original_name} ออกแล้ว")
+    return _after_write(request, indicator, rnd, ok=_("นำเอกสารหลักฐาน {name} ออกแล้ว").format(name=evidence.original_name))
 
 
 @login_required
@@ -247,7 +248,7 @@ def round_submit(request, pk, round_pk):
     indicator = get_indicator_for_user(request.user, pk, for_edit=True)
     rnd = _round_for(indicator, round_pk)
     if rnd is None:
-        raise Http404("ไม่พบรอบการประเมินนี้")
+        raise Http404(_("ไม่พบรอบการประเมินนี้"))
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
@@ -256,5 +257,6 @@ def round_submit(request, pk, round_pk):
         return _after_write(request, indicator, rnd, error=exc.messages[0])
     return _after_write(
         request, indicator, rnd,
-        ok=f"ส่งผลการประเมินตนเอง {rnd.label} (ระดับ {a.self_level}) แล้ว สถานะ: {RoundAssessment.Status(a.status).label}",
+        ok=_("ส่งผลการประเมินตนเอง {round} (ระดับ {level}) แล้ว สถานะ: {status}").format(
+            round=rnd.label, level=a.self_level, status=RoundAssessment.Status(a.status).label),
     )

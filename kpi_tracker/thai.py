@@ -26,6 +26,18 @@ MONTHS_LONG = [
     "", "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
     "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
 ]
+MONTHS_SHORT_EN = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MONTHS_LONG_EN = [
+    "", "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]
+
+
+def english() -> bool:
+    """True when the user switched the interface to English (scorecards are always Thai)."""
+    from django.utils import translation
+
+    return (translation.get_language() or "").startswith("en")
 
 
 def to_thai_digits(value) -> str:
@@ -53,6 +65,9 @@ def format_date(value: dt.date | dt.datetime | None, *, long: bool = False, thai
 
         if timezone.is_aware(value):
             value = timezone.localtime(value)
+    if english():
+        months = MONTHS_LONG_EN if long else MONTHS_SHORT_EN
+        return f"{value.day} {months[value.month]} {be_year(value.year)} BE"
     months = MONTHS_LONG if long else MONTHS_SHORT
     text = f"{value.day} {months[value.month]} {be_year(value.year)}"
     return to_thai_digits(text) if thai_digits else text
@@ -65,6 +80,8 @@ def format_datetime(value: dt.datetime | None, *, thai_digits: bool = False) -> 
 
     if timezone.is_aware(value):
         value = timezone.localtime(value)
+    if english():
+        return f"{format_date(value.date())}, {value:%H:%M}"
     text = f"{format_date(value.date())} {value:%H:%M} น."
     return to_thai_digits(text) if thai_digits else text
 
@@ -88,6 +105,8 @@ class Quarter:
 
     @property
     def label(self) -> str:
+        if english():
+            return f"Q{self.number}"
         return f"ไตรมาสที่ {to_thai_digits(self.number)}"
 
     @property
@@ -133,11 +152,15 @@ def round_closing_date(fy_be: int, months: int) -> dt.date:
 
 
 def fiscal_year_label(fy_be: int, *, thai_digits: bool = False) -> str:
+    if english():
+        return f"Fiscal year {fy_be} BE"
     text = f"ปีงบประมาณ พ.ศ. {fy_be}"
     return to_thai_digits(text) if thai_digits else text
 
 
 def round_label(months: int) -> str:
+    if english():
+        return f"{months}-month round"
     return f"รอบ {to_thai_digits(months)} เดือน"
 
 

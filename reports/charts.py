@@ -21,6 +21,7 @@ from django.utils.html import escape
 
 from assessments.levels import STEPS, Status
 from kpi_tracker import thai
+from django.utils.translation import gettext as _
 
 FONT = "Sarabun, 'TH Sarabun New', sans-serif"
 STATUS_FILL = {
@@ -85,12 +86,12 @@ def levels_chart(rows, *, thai_digits: bool | None = None, width: int = 720, fon
         body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" stroke="#d0d0d0" stroke-width="0.6"/>')
         body.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="{fs}" text-anchor="middle" fill="#333">{escape(d(lv))}</text>')
     body.append(
-        f'<text x="{label_w - 6}" y="{height - 8}" font-size="{fs}" text-anchor="end" fill="#333">ระดับ</text>'
+        f'<text x="{label_w - 6}" y="{height - 8}" font-size="{fs}" text-anchor="end" fill="#333">{escape(_("ระดับ"))}</text>'
     )
     # legend
     ly = fs + 2
     x = label_w
-    for kind, text in (("level", "ผลการประเมินตนเอง"), ("verified", "ผลการตรวจสอบ"), ("target", "ค่าเป้าหมาย")):
+    for kind, text in (("level", _("ผลการประเมินตนเอง")), ("verified", _("ผลการตรวจสอบ")), ("target", _("ค่าเป้าหมาย"))):
         if kind == "level":
             body.append(f'<rect x="{x}" y="{ly - fs + 2}" width="{fs}" height="{fs - 2}" fill="{LEVEL_FILL}"/>')
         elif kind == "verified":
@@ -128,7 +129,7 @@ def levels_chart(rows, *, thai_digits: bool | None = None, width: int = 720, fon
                 f'<text x="{label_w + row.level * unit + 4:.1f}" y="{y + bar_h - 3}" font-size="{fs - 1}" '
                 f'fill="#222">{escape(d(row.level))}</text>'
             )
-    return _svg(width, height, "ระดับความสำเร็จเทียบค่าเป้าหมายรายตัวชี้วัด", body)
+    return _svg(width, height, _("ระดับความสำเร็จเทียบค่าเป้าหมายรายตัวชี้วัด"), body)
 
 
 def status_by_section_chart(rows, *, thai_digits: bool | None = None, width: int = 720, font_size: int = 12) -> str:
@@ -148,7 +149,7 @@ def status_by_section_chart(rows, *, thai_digits: bool | None = None, width: int
     x = 8
     for s in Status.ORDER:
         body.append(f'<rect x="{x}" y="8" width="{fs}" height="{fs - 2}" fill="{STATUS_FILL[s]}"/>')
-        label = Status.LABELS[s] if s != Status.UNDEFINED else "ยังไม่กำหนดเกณฑ์"
+        label = Status.LABELS[s] if s != Status.UNDEFINED else _("ยังไม่กำหนดเกณฑ์")
         body.append(f'<text x="{x + fs + 4}" y="{fs + 5}" font-size="{fs}" fill="#333">{escape(label)}</text>')
         x += fs + 4 + fs * 0.62 * _width(label) + 18
     for i, (name, counts) in enumerate(sections.items()):
@@ -175,4 +176,4 @@ def status_by_section_chart(rows, *, thai_digits: bool | None = None, width: int
             x += w
         total = sum(counts.values())
         body.append(f'<text x="{x + 4:.1f}" y="{y + bar_h - 6}" font-size="{fs}" fill="#222">{escape(d(total))}</text>')
-    return _svg(width, height, "จำนวนตัวชี้วัดตามสถานะ แยกตามฝ่าย", body)
+    return _svg(width, height, _("จำนวนตัวชี้วัดตามสถานะ แยกตามฝ่าย"), body)

@@ -25,6 +25,8 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments import services
 from assessments.levels import Status
@@ -35,22 +37,22 @@ from indicators.querysets import scope_of
 from kpi_tracker import thai
 
 GROUPS = {
-    "": "ไม่จัดกลุ่ม",
-    "section": "ผู้จัดเก็บข้อมูล (ฝ่าย)",
-    "owner": "ผู้รับผิดชอบหลัก",
-    "status": "สถานะ",
+    "": gettext_lazy("ไม่จัดกลุ่ม"),
+    "section": gettext_lazy("ผู้จัดเก็บข้อมูล (ฝ่าย)"),
+    "owner": gettext_lazy("ผู้รับผิดชอบหลัก"),
+    "status": gettext_lazy("สถานะ"),
 }
 SORTS = {
-    "number": "ลำดับตัวชี้วัด",
-    "name": "ชื่อตัวชี้วัด",
-    "owner": "ผู้รับผิดชอบหลัก",
-    "section": "ผู้จัดเก็บข้อมูล (ฝ่าย)",
-    "status": "สถานะ",
-    "level": "ระดับที่ได้ (มากไปน้อย)",
-    "updated": "ปรับปรุงล่าสุด",
+    "number": gettext_lazy("ลำดับตัวชี้วัด"),
+    "name": gettext_lazy("ชื่อตัวชี้วัด"),
+    "owner": gettext_lazy("ผู้รับผิดชอบหลัก"),
+    "section": gettext_lazy("ผู้จัดเก็บข้อมูล (ฝ่าย)"),
+    "status": gettext_lazy("สถานะ"),
+    "level": gettext_lazy("ระดับที่ได้ (มากไปน้อย)"),
+    "updated": gettext_lazy("ปรับปรุงล่าสุด"),
 }
-ALL_STAFF_LABEL = "ทุกตำแหน่ง"
-NO_SECTION_LABEL = "ไม่ระบุฝ่าย"
+ALL_STAFF_LABEL = gettext_lazy("ทุกตำแหน่ง")
+NO_SECTION_LABEL = gettext_lazy("ไม่ระบุฝ่าย")
 
 
 # --- rows -------------------------------------------------------------------
@@ -133,7 +135,7 @@ class KPIRow:
 
     @property
     def status_label(self) -> str:
-        return {None: "ยังไม่มีผล", True: Status.LABELS[Status.MET], False: Status.LABELS[Status.BEHIND]}[self.met]
+        return {None: _("ยังไม่มีผล"), True: Status.LABELS[Status.MET], False: Status.LABELS[Status.BEHIND]}[self.met]
 
     @property
     def status_colour(self) -> str:
@@ -150,11 +152,11 @@ def parse_as_of(raw, today: dt.date) -> tuple[dt.date, str | None]:
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        return today, f"วันที่ \"{raw[:20]}\" ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว ค.ศ.) จึงแสดงข้อมูล ณ วันนี้แทน"
+        return today, _("วันที่ \"{value}\" ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว ค.ศ.) จึงแสดงข้อมูล ณ วันนี้แทน").format(value=raw[:20])
     if day > today:
-        return today, "วันที่ที่เลือกเป็นวันในอนาคต จึงแสดงข้อมูล ณ วันนี้แทน"
+        return today, _("วันที่ที่เลือกเป็นวันในอนาคต จึงแสดงข้อมูล ณ วันนี้แทน")
     if day.year < 1900:
-        return today, "วันที่ที่เลือกไม่ถูกต้อง จึงแสดงข้อมูล ณ วันนี้แทน"
+        return today, _("วันที่ที่เลือกไม่ถูกต้อง จึงแสดงข้อมูล ณ วันนี้แทน")
     return day, None
 
 
@@ -354,14 +356,14 @@ def _charts(rows: list[DashboardRow]) -> dict[str, str]:
 
 class KPIMeasurementForm(forms.Form):
     value = forms.DecimalField(
-        label="ผลการดำเนินงาน", max_digits=12, decimal_places=2,
-        error_messages={"invalid": "ผลการดำเนินงานต้องเป็นตัวเลข", "required": "กรุณาระบุผลการดำเนินงาน"},
+        label=gettext_lazy("ผลการดำเนินงาน"), max_digits=12, decimal_places=2,
+        error_messages={"invalid": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลข"), "required": gettext_lazy("กรุณาระบุผลการดำเนินงาน")},
     )
     measured_on = forms.DateField(
-        label="ข้อมูล ณ วันที่", widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "วันที่ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว)", "required": "กรุณาระบุวันที่ของข้อมูล"},
+        label=gettext_lazy("ข้อมูล ณ วันที่"), widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": gettext_lazy("วันที่ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว)"), "required": gettext_lazy("กรุณาระบุวันที่ของข้อมูล")},
     )
-    source = forms.CharField(label="แหล่งข้อมูล", max_length=500, required=False)
+    source = forms.CharField(label=gettext_lazy("แหล่งข้อมูล"), max_length=500, required=False)
 
 
 def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> dict:
@@ -462,7 +464,7 @@ def dashboard(request):
 def kpi_record(request, pk):
     """บันทึกผลตัวชี้วัดนโยบาย: director or administrator of the plan's unit."""
     today = services.today()
-    plan, _ = choose_plan(request.user, request.POST.get("plan") or None, today)
+    plan, _chosen = choose_plan(request.user, request.POST.get("plan") or None, today)
     if plan is None:
         raise Http404("ไม่พบแผนปฏิบัติการนี้")
     kpi = PolicyKPI.objects.filter(
@@ -482,7 +484,7 @@ def kpi_record(request, pk):
         except services.ProgressError as exc:
             form.add_error(None, exc.messages[0])
     if form.is_valid():
-        messages.success(request, f"บันทึกผลตัวชี้วัดนโยบาย {kpi.number}) แล้ว")
+        messages.success(request, _("บันทึกผลตัวชี้วัดนโยบาย {number} แล้ว").format(number=kpi.number))
         return redirect(_dashboard_url(plan.pk, request.POST.get("as_of", "")) + "#policy-kpis")
     params = {"plan": str(plan.pk), "as_of": request.POST.get("as_of", "")}
     ctx = dashboard_context(request, params, kpi_form=form, kpi_form_for=kpi.pk)

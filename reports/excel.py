@@ -195,7 +195,7 @@ def render_xlsx(scorecard: Scorecard) -> bytes:
     )
     for row in sc.rows:
         if not row.has_criteria:
-            sheet.add([row.number, row.name, None, Status.LABELS[Status.UNDEFINED], None, None, None, None, None, None])
+            sheet.add([row.number, row.name, None, str(Status.LABELS[Status.UNDEFINED]), None, None, None, None, None, None])
             continue
         for step in row.steps:
             note = step.note if not step.reason else "\n".join(filter(None, [step.reason, step.note]))

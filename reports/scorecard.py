@@ -250,7 +250,7 @@ class ScorecardRow:
 
     @property
     def status_label(self) -> str:
-        return Status.LABELS[self.status]
+        return str(Status.LABELS[self.status])
 
     @property
     def status_colour(self) -> str:

@@ -7,12 +7,14 @@ user may not see is a 404; a bad period is a 400 page with a Thai message.
 
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from kpi_tracker import thai
@@ -21,6 +23,19 @@ from . import charts
 from .scorecard import PeriodError, build_scorecard, scorecard_request
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def thai_document(view):
+    """Scorecards are the department's official Thai documents: the page, the
+    PDF and the Excel file are Thai even when the user switched the interface
+    to English (status labels, round names and dates included)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with translation.override("th"):
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _scorecard_or_error(request):
@@ -37,6 +52,7 @@ def _error(request, message: str):
 
 @login_required
 @require_GET
+@thai_document
 def scorecard(request):
     req, sc, error = _scorecard_or_error(request)
     if error:
@@ -62,6 +78,7 @@ def _download(sc, content: bytes, ext: str, content_type: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@thai_document
 def scorecard_pdf(request):
     from .pdf import render_pdf
 
@@ -73,6 +90,7 @@ def scorecard_pdf(request):
 
 @login_required
 @require_GET
+@thai_document
 def scorecard_xlsx(request):
     from .excel import render_xlsx
 

@@ -76,8 +76,8 @@ class TestTable:
         client.force_login(users["director"])
         html = client.get(URL).content.decode()
         for status in Status.ORDER:
-            assert Status.LABELS[status] in html
-            assert Status.EXPLANATIONS[status] in html
+            assert str(Status.LABELS[status]) in html
+            assert str(Status.EXPLANATIONS[status]) in html
             assert f"text-bg-{Status.COLOURS[status]}" in html
 
     def test_tiles(self, client, users, fy_today, plan):
