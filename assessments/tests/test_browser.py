@@ -157,6 +157,7 @@ def test_keyboard_alone_records_a_step_with_its_date_and_note(new_page, live_ser
     assert page.evaluate("document.activeElement.name") == "done_on"
     # Chromium's date field takes the digits in the locale's order (en-US: month, day, year).
     page.keyboard.type("01102022")
+    assert page.evaluate("document.activeElement.value") == "2022-01-10", "the date field's digit order changed"
     # On to หมายเหตุ, past เอกสารหลักฐาน (left empty; Chromium gives a file field more than one stop).
     for _ in range(4):
         page.keyboard.press("Tab")
