@@ -40,7 +40,7 @@ bench: install
 # new entries in locale/en/LC_MESSAGES/django.po, then compile (needs gettext).
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore="var/*" --ignore="fixtures/*" --ignore="bench/*" --no-location --no-obsolete
-	$(PY) manage.py compilemessages -l en
+	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf var/ .venv/

@@ -5,6 +5,7 @@ secret key. Production is DEBUG=0 and then refuses to start without a real
 SECRET_KEY; `manage.py check --deploy` is clean in that mode.
 """
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "template_partials",
+    "axes",
     "kpi_tracker",
     "indicators",
     "assessments",
@@ -86,7 +88,27 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kpi_tracker.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# user name from one address, that pair is refused for AXES_COOLOFF_MINUTES,
+# with a Thai page (429). Keying on the pair, not the name alone, keeps a
+# stranger from locking a colleague out; a correct sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind one reverse proxy (the deployment in README.md) the client address is
+# the last one the proxy appended to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
 
 ROOT_URLCONF = "kpi_tracker.urls"
 

@@ -47,3 +47,12 @@ def iso_to_be(value):
         return thai.format_date(dt.date.fromisoformat(str(value)))
     except ValueError:
         return value
+
+
+@register.filter
+def minutes(value):
+    """A timedelta as whole minutes (the sign-in lockout page)."""
+    try:
+        return int(value.total_seconds() // 60)
+    except AttributeError:
+        return ""
