@@ -21,7 +21,7 @@ from django.template import Context, Engine
 
 from kpi_tracker import thai
 
-from . import charts
+from . import charts, pdf_text
 from .scorecard import Scorecard
 
 TEMPLATE = "reports/scorecard_pdf.html"
@@ -120,8 +120,13 @@ def render_html(scorecard: Scorecard) -> str:
     return _engine().get_template(TEMPLATE).render(Context(context))
 
 
-def render_pdf(scorecard: Scorecard) -> bytes:
+def write_pdf(html: str) -> bytes:
+    """A PDF of the print HTML, with a text layer that gives back the exact Thai text."""
     from weasyprint import HTML
 
-    html = render_html(scorecard)
-    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
+    with pdf_text.exact_text():
+        return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
+
+
+def render_pdf(scorecard: Scorecard) -> bytes:
+    return write_pdf(render_html(scorecard))
