@@ -1,0 +1,353 @@
+"""Backup and restore of the whole database with its evidence files, in one archive.
+
+`manage.py backup` and `manage.py restore` call the two functions here. The
+archive is a .tar.gz holding:
+
+    manifest.json      format, when, Django and migration state, row counts per
+                       model, and size + sha256 of data.json and of every file
+    data.json          every row of every app (dumpdata's JSON, natural foreign
+                       keys, primary keys kept, date-times to the microsecond
+                       where dumpdata keeps milliseconds), except content types,
+                       permissions and sessions, which `migrate` recreates or
+                       which are transient
+    files/<name>       each evidence file, under the name the database stores
+                       (Evidence.file, relative to MEDIA_ROOT / EVIDENCE_ROOT)
+
+The dump is read in one transaction (REPEATABLE READ on PostgreSQL), so rows
+and files agree even while people keep working: an evidence file is written to
+disk before its row is committed and is never changed or deleted afterwards.
+
+Restore goes into an empty, migrated database and refuses anything else. It
+reads the archive once, checks every size and checksum against the manifest
+before it touches the database, then loads the rows and moves the files into
+place in one transaction: either everything is restored or nothing is (the
+files moved so far are removed again when anything fails).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import django
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+
+FORMAT = "kpi-tracker-backup"
+VERSION = 1
+MANIFEST, DATA, FILES = "manifest.json", "data.json", "files/"
+# Recreated by `migrate` (content types, permissions) or not worth keeping (sessions).
+EXCLUDED = ("contenttypes", "auth.Permission", "sessions")
+CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """Why a backup or restore cannot go ahead (message for the administrator)."""
+
+
+@dataclass
+class Result:
+    path: Path
+    counts: dict[str, int]
+    files: int
+    bytes: int
+    skipped: list[str] = field(default_factory=list)
+
+
+def _is_excluded(model) -> bool:
+    return model._meta.app_label in EXCLUDED or model._meta.label in EXCLUDED
+
+
+def data_models() -> list:
+    """The models whose rows a backup holds (concrete, managed, not excluded)."""
+    return [
+        m for m in apps.get_models()
+        if m._meta.managed and not m._meta.proxy and not _is_excluded(m)
+    ]
+
+
+def row_counts(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    return {m._meta.label: m._base_manager.using(using).count() for m in data_models()}
+
+
+def _applied_migrations(using: str) -> list[list[str]]:
+    return sorted([app, name] for app, name in MigrationRecorder(connections[using]).applied_migrations())
+
+
+class _ExactJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder without its cut of date-times to milliseconds (dumpdata's): restores are exact."""
+
+    def default(self, o):
+        if isinstance(o, (dt.datetime, dt.time)):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _dump(path: Path, using: str) -> None:
+    """What `dumpdata --natural-foreign --all` writes (loaddata reads it), with exact date-times.
+
+    Rows keep their primary keys; references to users, groups and permissions
+    are natural keys; models come in dependency order, rows in primary-key order.
+    """
+    by_app: dict = {}
+    for model in data_models():
+        by_app.setdefault(apps.get_app_config(model._meta.app_label), []).append(model)
+    first = True
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("[")
+        for model in serializers.sort_dependencies(by_app.items(), allow_cycles=True):
+            rows = model._base_manager.using(using).order_by(model._meta.pk.name)
+            for obj in serializers.serialize("python", rows.iterator(chunk_size=2000), use_natural_foreign_keys=True):
+                out.write(("\n" if first else ",\n") + json.dumps(obj, cls=_ExactJSONEncoder, ensure_ascii=False))
+                first = False
+        out.write("\n]\n")
+
+
+def _sha256_file(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _safe_name(name: str) -> PurePosixPath:
+    """A stored file name, refused if it could escape the evidence folder."""
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or ".." in path.parts or "\\" in name or name != str(path):
+        raise BackupError(f"ชื่อไฟล์ในข้อมูลไม่ปลอดภัย: {name!r}")
+    return path
+
+
+def _evidence_names(using: str) -> list[str]:
+    from assessments.models import Evidence
+
+    names = Evidence.objects.using(using).exclude(file="").order_by("pk").values_list("file", flat=True)
+    return list(dict.fromkeys(names))
+
+
+def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: bool = False) -> Result:
+    """Write the archive; refuses missing or altered evidence files unless skip_damaged."""
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    root = Path(settings.MEDIA_ROOT)
+    connection = connections[using]
+    with tempfile.TemporaryDirectory(prefix="kpi-backup-") as tmp:
+        data_path = Path(tmp) / DATA
+        snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+        with transaction.atomic(using=using):
+            if snapshot:  # one consistent view of every table for the whole dump
+                with connection.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            _dump(data_path, using)
+            counts = row_counts(using)
+            migrations = _applied_migrations(using)
+            from assessments.models import Evidence
+
+            expected = dict(
+                Evidence.objects.using(using).exclude(file="").values_list("file", "sha256")
+            )
+            names = _evidence_names(using)
+
+        files, skipped, problems = [], [], []
+        for name in names:
+            path = root / _safe_name(name)
+            if not path.is_file():
+                problems.append(f"ไม่พบไฟล์ {name}")
+                continue
+            sha, size = _sha256_file(path)
+            if expected.get(name) and expected[name] != sha:
+                problems.append(f"ไฟล์ {name} ไม่ตรงกับ sha256 ที่บันทึกไว้ในฐานข้อมูล")
+                continue
+            files.append({"name": name, "size": size, "sha256": sha})
+        if problems and not skip_damaged:
+            raise BackupError(
+                "ไฟล์เอกสารหลักฐานบางไฟล์หายหรือถูกแก้ไข จึงไม่สำรองข้อมูล "
+                "(ใช้ --skip-damaged เพื่อสำรองโดยข้ามไฟล์เหล่านี้):\n" + "\n".join(problems)
+            )
+        skipped = problems
+        data_sha, data_size = _sha256_file(data_path)
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "django": django.get_version(),
+            "database_vendor": connection.vendor,
+            "migrations": migrations,
+            "counts": counts,
+            "data": {"name": DATA, "size": data_size, "sha256": data_sha},
+            "files": files,
+            "skipped": skipped,
+        }
+        partial = output.with_name(output.name + ".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # passwords hashes inside
+        try:
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+                blob = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime, info.mode = len(blob), int(dt.datetime.now().timestamp()), 0o600
+                tar.addfile(info, io.BytesIO(blob))
+                tar.add(data_path, arcname=DATA, recursive=False)
+                for f in files:
+                    tar.add(root / f["name"], arcname=FILES + f["name"], recursive=False)
+            os.replace(partial, output)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    return Result(output, counts, len(files), sum(f["size"] for f in files), skipped)
+
+
+# --- restore -------------------------------------------------------------------------------
+
+
+def _check_target(using: str) -> None:
+    connection = connections[using]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise BackupError("ฐานข้อมูลปลายทางยังไม่ได้ migrate: รัน python manage.py migrate ก่อน แล้วจึงกู้คืน")
+    not_empty = {label: n for label, n in row_counts(using).items() if n}
+    if not_empty:
+        listed = ", ".join(f"{label} ({n})" for label, n in sorted(not_empty.items()))
+        raise BackupError(
+            "ฐานข้อมูลปลายทางไม่ว่าง จึงไม่กู้คืนทับ (ต้องเป็นฐานข้อมูลใหม่ที่ migrate แล้วเท่านั้น; "
+            f"ไม่มีการเปลี่ยนแปลงใดๆ): มีข้อมูลใน {listed}"
+        )
+
+
+def _check_manifest(manifest: dict, using: str) -> None:
+    if manifest.get("format") != FORMAT:
+        raise BackupError("ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูลของระบบติดตามตัวชี้วัด")
+    if manifest.get("version") != VERSION:
+        raise BackupError(f"ไฟล์สำรองข้อมูลรุ่น {manifest.get('version')} ไม่รองรับ (รองรับรุ่น {VERSION})")
+    # The target is fully migrated (checked before), so a migration of an installed app that the
+    # backup has and the target has not applied comes from a newer version of the code.
+    applied = {tuple(m) for m in _applied_migrations(using)}
+    installed = {a.label for a in apps.get_app_configs()}
+    newer = sorted(tuple(m) for m in manifest.get("migrations", []) if tuple(m) not in applied and m[0] in installed)
+    if newer:
+        raise BackupError(
+            "ไฟล์สำรองข้อมูลมาจากโปรแกรมรุ่นที่ใหม่กว่า (มี migration ที่ฐานข้อมูลนี้ไม่มี: "
+            + ", ".join(f"{a}.{n}" for a, n in newer[:5]) + ") ให้ปรับปรุงโปรแกรมก่อน"
+        )
+
+
+def _read_archive(archive: Path, staging: Path) -> tuple[dict, Path, dict[str, Path]]:
+    """One pass over the archive: members to staging, hashed on the way; checked against the manifest."""
+    manifest, data_path, found, hashes = None, None, {}, {}
+    try:
+        tar = tarfile.open(archive, mode="r:*")
+    except (OSError, tarfile.TarError) as exc:
+        raise BackupError(f"เปิดไฟล์สำรองข้อมูลไม่ได้: {exc}") from exc
+    with tar:
+        try:
+            for member in tar:
+                if not member.isfile():
+                    raise BackupError(f"ไฟล์สำรองข้อมูลมีรายการที่ไม่ใช่ไฟล์: {member.name!r}")
+                if member.name == MANIFEST:
+                    manifest = json.loads(tar.extractfile(member).read().decode("utf-8"))
+                    continue
+                if member.name == DATA:
+                    target = staging / DATA
+                elif member.name.startswith(FILES):
+                    name = str(_safe_name(member.name[len(FILES):]))
+                    target = staging / "files" / f"{len(found):08d}"
+                else:
+                    raise BackupError(f"ไฟล์สำรองข้อมูลมีรายการที่ไม่รู้จัก: {member.name!r}")
+                digest, size = hashlib.sha256(), 0
+                src = tar.extractfile(member)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "wb") as out:
+                    while chunk := src.read(CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+                if member.name == DATA:
+                    data_path = target
+                    hashes[DATA] = (digest.hexdigest(), size)
+                else:
+                    if name in found:
+                        raise BackupError(f"ไฟล์สำรองข้อมูลมีไฟล์ {name} ซ้ำ")
+                    found[name] = target
+                    hashes[name] = (digest.hexdigest(), size)
+        except (OSError, EOFError, UnicodeDecodeError, ValueError, tarfile.TarError, zlib.error) as exc:
+            raise BackupError(f"ไฟล์สำรองข้อมูลเสียหรือไม่ครบ: {exc}") from exc
+    if manifest is None or data_path is None:
+        raise BackupError("ไฟล์สำรองข้อมูลไม่ครบ: ไม่มี manifest.json หรือ data.json")
+    problems = []
+    if hashes[DATA] != (manifest["data"]["sha256"], manifest["data"]["size"]):
+        problems.append("data.json ไม่ตรงกับ sha256 ใน manifest")
+    listed = {f["name"]: f for f in manifest.get("files", [])}
+    for name, f in listed.items():
+        if name not in found:
+            problems.append(f"ไม่มีไฟล์ {name}")
+        elif hashes[name] != (f["sha256"], f["size"]):
+            problems.append(f"ไฟล์ {name} ไม่ตรงกับ sha256 ใน manifest")
+    problems += [f"ไฟล์ {name} ไม่อยู่ใน manifest" for name in found if name not in listed]
+    if problems:
+        raise BackupError("ไฟล์สำรองข้อมูลเสียหาย ไม่มีการเปลี่ยนแปลงใดๆ:\n" + "\n".join(problems[:20]))
+    return manifest, data_path, found
+
+
+def verify_backup(archive: Path) -> dict:
+    """Check an archive (checksums, completeness) without restoring it; returns its manifest."""
+    with tempfile.TemporaryDirectory(prefix="kpi-verify-") as tmp:
+        manifest, _, _ = _read_archive(Path(archive), Path(tmp))
+    return manifest
+
+
+def restore_backup(archive: Path, *, using: str = DEFAULT_DB_ALIAS) -> Result:
+    archive = Path(archive)
+    root = Path(settings.MEDIA_ROOT)
+    _check_target(using)
+    root.mkdir(parents=True, exist_ok=True)
+    # Staged inside the evidence folder so moving a file into place is a rename on one file system.
+    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=root))
+    moved: list[Path] = []
+    try:
+        manifest, data_path, found = _read_archive(archive, staging)
+        _check_manifest(manifest, using)
+        for name in found:
+            dest = root / name
+            if dest.exists():
+                sha, size = _sha256_file(dest)
+                listed = next(f for f in manifest["files"] if f["name"] == name)
+                if (sha, size) != (listed["sha256"], listed["size"]):
+                    raise BackupError(f"มีไฟล์ {name} อยู่แล้วในโฟลเดอร์เอกสารหลักฐานและเนื้อไฟล์ต่างกัน จึงไม่กู้คืนทับ")
+        with transaction.atomic(using=using):
+            _check_target(using)  # again, inside the transaction
+            call_command("loaddata", str(data_path), database=using, verbosity=0)
+            counts = row_counts(using)
+            if counts != manifest["counts"]:
+                diff = {k: (manifest["counts"].get(k), counts.get(k)) for k in set(counts) | set(manifest["counts"])
+                        if manifest["counts"].get(k) != counts.get(k)}
+                raise BackupError(f"จำนวนแถวหลังกู้คืนไม่ตรงกับ manifest (ที่คาด, ที่ได้): {diff}")
+            for name, staged in found.items():
+                dest = root / name
+                if dest.exists():
+                    continue  # the same bytes, checked above
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, dest)
+                moved.append(dest)
+    except BaseException:
+        for path in moved:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Result(archive, counts, len(found), sum(f["size"] for f in manifest["files"]), manifest.get("skipped", []))
