@@ -62,10 +62,10 @@ text. Re-read these places before moving the pin:
    and writes the new codes into the glyph ids in place, restoring them
    afterwards. It gets WeasyPrint's ``Font`` through ``stream.add_font``, as
    the original does, and fills in ``font.to_unicode`` and ``font.widths``
-   for the new codes: the original never overwrites an entry that exists,
-   and computes a glyph's width and its positioning steps with the
-   arithmetic copied in `_pdf_width`. Lines drawn with an ellipsis (the
-   original lays them out again) and bitmap or colour fonts are left alone.
+   for the new codes (the original never overwrites an entry that exists).
+   `_pdf_width` copies the original's arithmetic for a glyph's width and
+   positioning steps. Lines drawn with an ellipsis (the original lays them
+   out again) and bitmap or colour fonts are left alone.
 2. ``weasyprint.pdf.fonts.Font.clean(to_unicode, hinting)`` is wrapped: the
    font subset keeps the real glyphs behind the new codes instead of codes.
 3. ``weasyprint.pdf.fonts._build_vector_font_dictionary`` is wrapped: once it
