@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, IndicatorOwner, Round
@@ -50,6 +50,7 @@ def _reviewable(user, pk, round_pk) -> tuple[Indicator, Round]:
 
 
 @login_required
+@require_safe
 def review_queue(request):
     """รอตรวจสอบ: every submitted round the user may decide, oldest first."""
     user = request.user
@@ -132,6 +133,7 @@ def _refused(request, indicator, rnd, message: str, form: dict):
 
 
 @login_required
+@require_safe
 def review(request, pk, round_pk):
     """The review page: the steps with dates, notes and evidence, then verify or return."""
     indicator, rnd = _reviewable(request.user, pk, round_pk)
@@ -146,7 +148,7 @@ def round_verify(request, pk, round_pk):
     raw_level = str(request.POST.get("level", "")).strip()
     reason = request.POST.get("reason", "")
     form = {"level": raw_level, "reason": reason}
-    if raw_level and not raw_level.isdigit():
+    if raw_level and not (raw_level.isdecimal() and len(raw_level) <= 10):  # "²" is a digit int() refuses
         return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), form)
     try:
         a = services.round_verify(

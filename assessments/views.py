@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, IndicatorOwner, Round
@@ -57,6 +57,7 @@ def _owner_roles(indicators, person_id) -> dict[int, str]:
 
 
 @login_required
+@require_safe
 def my_indicators(request):
     """ตัวชี้วัดของฉัน: what the user owns in the current fiscal year.
 
@@ -69,7 +70,7 @@ def my_indicators(request):
     years = sorted(set(owned.values_list("plan__fiscal_year__year_be", flat=True)), reverse=True)
     current = thai.fiscal_year_of(today)
     wanted = request.GET.get("year", "")
-    year = int(wanted) if wanted.isdigit() and int(wanted) in years else (current if current in years or not years else years[0])
+    year = int(wanted) if wanted.isdecimal() and len(wanted) <= 4 and int(wanted) in years else (current if current in years or not years else years[0])
     indicators = list(
         owned.filter(plan__fiscal_year__year_be=year)
         .select_related("plan__fiscal_year", "plan__org_unit")
@@ -90,6 +91,7 @@ def my_indicators(request):
 
 
 @login_required
+@require_safe
 def plan_indicators(request):
     """Every indicator of a plan the user may see (read-only list with links)."""
     plan = get_plan_for_user(request.user, request.GET.get("plan"))
@@ -145,6 +147,7 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
 
 
 @login_required
+@require_safe
 def indicator_detail(request, pk):
     indicator = get_indicator_for_user(request.user, pk)
     ctx = _indicator_context(request, indicator)
@@ -212,6 +215,7 @@ def _first_error(form) -> str:
 
 
 @login_required
+@require_safe
 def evidence_download(request, pk):
     evidence = get_evidence_for_user(request.user, pk)
     try:
@@ -232,8 +236,10 @@ def evidence_remove(request, pk):
     evidence = get_evidence_for_user(request.user, pk, for_edit=True)
     indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
     form = ReasonForm(request.POST)
-    form.is_valid()
-    rnd = _round_for(indicator, request.POST.get("round") if str(request.POST.get("round", "")).isdigit() else None)
+    valid = form.is_valid()
+    rnd = _round_for(indicator, form.cleaned_data.get("round"))
+    if not valid:
+        return _after_write(request, indicator, rnd, error=_first_error(form))
     try:
         services.evidence_remove(evidence=evidence, by=request.user, reason=form.cleaned_data.get("reason", ""))
     except services.ProgressError as exc:
@@ -250,7 +256,8 @@ def round_submit(request, pk, round_pk):
     if rnd is None:
         raise Http404(_("ไม่พบรอบการประเมินนี้"))
     form = ReasonForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return _after_write(request, indicator, rnd, error=_first_error(form))
     try:
         a = services.round_submit(indicator=indicator, round=rnd, by=request.user, note=form.cleaned_data.get("note", ""))
     except services.ProgressError as exc:

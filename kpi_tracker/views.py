@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_safe
 
 from indicators.querysets import scope_of
 
 
 @login_required
+@require_safe
 def home(request):
     """Owners land on their indicators; directors, admins and viewers on the overview."""
     scope = scope_of(request.user)

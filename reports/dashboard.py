@@ -24,7 +24,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -357,13 +357,21 @@ def _charts(rows: list[DashboardRow]) -> dict[str, str]:
 class KPIMeasurementForm(forms.Form):
     value = forms.DecimalField(
         label=gettext_lazy("ผลการดำเนินงาน"), max_digits=12, decimal_places=2,
-        error_messages={"invalid": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลข"), "required": gettext_lazy("กรุณาระบุผลการดำเนินงาน")},
+        error_messages={"invalid": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลข"), "required": gettext_lazy("กรุณาระบุผลการดำเนินงาน"),
+                        # Django's Thai catalogue leaves these in English.
+                        "max_digits": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"),
+                        "max_whole_digits": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"),
+                        "max_decimal_places": gettext_lazy("ผลการดำเนินงานมีทศนิยมได้ไม่เกิน 2 ตำแหน่ง")},
     )
     measured_on = forms.DateField(
         label=gettext_lazy("ข้อมูล ณ วันที่"), widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": gettext_lazy("วันที่ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว)"), "required": gettext_lazy("กรุณาระบุวันที่ของข้อมูล")},
     )
-    source = forms.CharField(label=gettext_lazy("แหล่งข้อมูล"), max_length=500, required=False)
+    source = forms.CharField(
+        label=gettext_lazy("แหล่งข้อมูล"), max_length=500, required=False,
+        error_messages={"max_length": gettext_lazy("แหล่งข้อมูลยาวเกินไป ใส่ได้ไม่เกิน 500 ตัวอักษร"),
+                        "null_characters_not_allowed": gettext_lazy("แหล่งข้อมูลมีอักขระควบคุม (NUL) ที่บันทึกไม่ได้ กรุณาลบออก")},
+    )
 
 
 def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> dict:
@@ -391,15 +399,16 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     owner = str(params.get("owner", ""))
     status = str(params.get("status", ""))
     rows = all_rows
+    # Compared as text: "²" is a digit that int() refuses, and 5,000 digits are too many for it.
     if section.isdigit():
-        rows = [r for r in rows if r.section and r.section.pk == int(section)]
+        rows = [r for r in rows if r.section and str(r.section.pk) == section]
     elif section == "none":
         rows = [r for r in rows if r.section is None]
     if owner.isdigit():
-        person = owners.get(int(owner))
+        person = next((p for pk, p in owners.items() if str(pk) == owner), None)
         rows = [
             r for r in rows
-            if int(owner) in r.owner_ids
+            if person.pk in r.owner_ids
             or (r.indicator.all_staff and person is not None and plan.org_unit_id in person.org_unit.ancestor_ids)
         ] if person else []
     if status in Status.LABELS:
@@ -455,6 +464,7 @@ def _dashboard_url(plan_pk, as_of: str = "") -> str:
 # --- views --------------------------------------------------------------------
 
 @login_required
+@require_safe
 def dashboard(request):
     return render(request, "reports/dashboard.html", dashboard_context(request, request.GET))
 
@@ -486,12 +496,15 @@ def kpi_record(request, pk):
     if form.is_valid():
         messages.success(request, _("บันทึกผลตัวชี้วัดนโยบาย {number} แล้ว").format(number=kpi.number))
         return redirect(_dashboard_url(plan.pk, request.POST.get("as_of", "")) + "#policy-kpis")
+    for error in form.errors.get("source", []):  # the dashboard's form shows no error under the source field
+        form.add_error(None, error)
     params = {"plan": str(plan.pk), "as_of": request.POST.get("as_of", "")}
     ctx = dashboard_context(request, params, kpi_form=form, kpi_form_for=kpi.pk)
     return render(request, "reports/dashboard.html", ctx, status=400)
 
 
 @login_required
+@require_safe
 def ping(request):
     """A bare authenticated view: the baseline next to which bench/run.py times the dashboard."""
     return HttpResponse("ok", content_type="text/plain")

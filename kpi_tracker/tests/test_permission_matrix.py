@@ -1,0 +1,244 @@
+"""Every URL of the project × every role × GET and POST: the expected outcome, checked.
+
+MATRIX below is the written-down access policy. test_every_url_is_in_the_matrix
+fails when a URL pattern is added without an entry here, so nobody can add a
+page and forget to decide who may use it. Writes are checked twice: by status
+and by whether the database changed (a refused write changes nothing; an
+allowed one records exactly what it should).
+
+Outcomes: 200, 403, 404, 405, "login" (a redirect to the sign-in page) and
+"redirect" (any other redirect: back to the page after a write, or onwards).
+Read-only pages answer GET and HEAD only: a POST to them is a 405.
+
+Roles (root conftest.py): anonymous; viewer (department-wide, read only);
+owner (primary owner of indicators 1-8, who submitted indicator 2's
+6-month round); coowner (secondary owner of indicator 1); other_staff (owns
+24-30 only); director (of the group: reads everything, reviews); admin
+(department administrator and Django superuser).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessments import services
+from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
+from indicators.models import MilestoneStep, PolicyKPI
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "viewer", "owner", "coowner", "other_staff", "director", "admin")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def everyone(outcome):
+    return {role: outcome for role in ROLES}
+
+
+def signed_in(outcome, anonymous="login"):
+    return {"anonymous": anonymous, **{role: outcome for role in ROLES[1:]}}
+
+
+def only(allowed, outcome, others, anonymous="login"):
+    """`outcome` for the roles in `allowed`, `others` for the rest of the signed-in roles."""
+    return {"anonymous": anonymous, **{r: (outcome if r in allowed else others) for r in ROLES[1:]}}
+
+
+OWNERS_OF_1 = {"owner", "coowner", "admin"}
+REVIEWERS = {"director", "admin"}
+
+
+@dataclass
+class Case:
+    args: str = ""  # which objects of the world fill the URL
+    get: dict = field(default_factory=dict)
+    post: dict = field(default_factory=dict)
+    data: str = ""  # which POST body to send
+    changes: str = ""  # which table a successful POST must change
+
+
+MATRIX: dict[str, Case] = {
+    "home": Case(get=signed_in("redirect"), post=signed_in(405)),
+    "login": Case(get={**signed_in("redirect"), "anonymous": 200}, post={**signed_in("redirect"), "anonymous": 200},
+                  data="bad-login"),
+    "logout": Case(get=everyone(405), post=everyone("login")),
+    "set_language": Case(get=everyone("redirect"), post=everyone("redirect"), data="language"),
+    # Progress pages: every signed-in member of the department may read them.
+    "assessments:my-indicators": Case(get=signed_in(200), post=signed_in(405)),
+    "assessments:plan": Case(get=signed_in(200), post=signed_in(405)),
+    "assessments:indicator": Case(args="indicator", get=signed_in(200), post=signed_in(405)),
+    # Writes: only the indicator's owners and administrators.
+    "assessments:step-save": Case(args="step", get=signed_in(405), post=only(OWNERS_OF_1, "redirect", 403),
+                                  data="tick", changes="completion"),
+    "assessments:evidence-download": Case(args="evidence", get=signed_in(200), post=signed_in(405)),
+    "assessments:evidence-remove": Case(args="evidence", get=signed_in(405), post=only(OWNERS_OF_1, "redirect", 403),
+                                        data="reason", changes="evidence"),
+    "assessments:round-submit": Case(args="indicator-round", get=signed_in(405),
+                                     post=only(OWNERS_OF_1, "redirect", 403), data="note", changes="assessment"),
+    # Review: the director of the group and administrators.
+    "assessments:review-queue": Case(get=only(REVIEWERS, 200, 403), post=signed_in(405)),
+    "assessments:review": Case(args="submitted", get=only(REVIEWERS, 200, 403), post=signed_in(405)),
+    "assessments:round-verify": Case(args="submitted", get=signed_in(405), post=only(REVIEWERS, "redirect", 403),
+                                     data="verify", changes="assessment"),
+    "assessments:round-return": Case(args="submitted", get=signed_in(405), post=only(REVIEWERS, "redirect", 403),
+                                     data="return", changes="assessment"),
+    "assessments:round-reopen": Case(args="submitted", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+                                     data="reason", changes="assessment"),
+    # Reports: read by everyone signed in; 5G KPI values recorded by reviewers.
+    "reports:dashboard": Case(get=signed_in(200), post=signed_in(405)),
+    "reports:kpi-record": Case(args="kpi", get=signed_in(405), post=only(REVIEWERS, "redirect", 403),
+                               data="kpi", changes="measurement"),
+    "reports:ping": Case(get=signed_in(200), post=signed_in(405)),
+    "reports:scorecard": Case(get=signed_in(200), post=signed_in(405)),
+    "reports:scorecard-pdf": Case(get=signed_in(200), post=signed_in(405)),
+    "reports:scorecard-xlsx": Case(get=signed_in(200), post=signed_in(405)),
+}
+# The Django admin is one rule for all its URLs: checked on every registered
+# model's list page below (superusers only; anyone else is sent to its sign-in).
+ADMIN_NAMESPACE = "admin"
+
+
+def url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or ""
+            yield from url_names(p, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}{p.name}" if p.name else f"{namespace}<unnamed {p.pattern}>"
+
+
+def test_every_url_is_in_the_matrix():
+    names = set(url_names())
+    unlisted = {n for n in names if not n.startswith(f"{ADMIN_NAMESPACE}:")} - set(MATRIX)
+    assert not unlisted, f"add these URLs to MATRIX with the expected outcome for every role: {sorted(unlisted)}"
+    assert not set(MATRIX) - names, f"MATRIX lists URLs that no longer exist: {sorted(set(MATRIX) - names)}"
+    for name, case in MATRIX.items():
+        assert set(case.get) == set(ROLES) and set(case.post) == set(ROLES), name
+
+
+# --- the world the URLs point into --------------------------------------------------
+
+@pytest.fixture
+def world(plan, users, rounds, fy_today, settings, tmp_path):
+    fy_today(dt.date(2022, 5, 16))
+    settings.MEDIA_ROOT = tmp_path
+    users["admin"].is_superuser = True
+    users["admin"].save()
+    one = plan.indicators.get(number=1)
+    two = plan.indicators.get(number=2)
+    steps = {s.number: s for s in MilestoneStep.objects.filter(criteria_set__indicator=one)}
+    done = services.step_complete(step=steps[1], done_on=dt.date(2022, 4, 20), by=users["owner"],
+                                  files=[SimpleUploadedFile("หลักฐาน.pdf", PDF)])
+    step_of_two = MilestoneStep.objects.filter(criteria_set__indicator=two, number=1).first()
+    services.step_complete(step=step_of_two, done_on=dt.date(2022, 1, 5), by=users["owner"])
+    services.round_submit(indicator=two, round=rounds[6], by=users["owner"])
+    return {
+        "indicator": [one.pk],
+        "step": [steps[2].pk],
+        "evidence": [done.evidence.get().pk],
+        "indicator-round": [one.pk, rounds[12].pk],
+        "submitted": [two.pk, rounds[6].pk],
+        "kpi": [PolicyKPI.objects.filter(fiscal_year=plan.fiscal_year).order_by("number").first().pk],
+        "rounds": rounds,
+        "plan": plan,
+    }
+
+
+def post_data(kind, world):
+    rounds = world["rounds"]
+    return {
+        "": {},
+        "bad-login": {"username": "nobody", "password": "wrong"},
+        "language": {"language": "en", "next": "/"},
+        "tick": {"done": "on", "done_on": "2022-05-02", "note": "ตามแผน", "round": rounds[12].pk},
+        "reason": {"reason": "แนบไฟล์ผิด ต้องแก้ไข", "round": rounds[12].pk},
+        "note": {"note": "ส่งผลรอบ ๑๒ เดือน"},
+        "verify": {"level": "", "reason": ""},
+        "return": {"comment": "กรุณาแนบหลักฐานขั้นตอนที่ ๑ เพิ่มเติม"},
+        "kpi": {"value": "92.5", "measured_on": "2022-05-01", "source": "รายงานกรม", "plan": world["plan"].pk},
+    }[kind]
+
+
+def snapshot():
+    """Everything a write could change, as comparable values."""
+    return {
+        "completion": list(StepCompletion.objects.order_by("pk").values_list("pk", "revoked_at", "version")),
+        "evidence": list(Evidence.objects.order_by("pk").values_list("pk", "removed_at")),
+        "assessment": list(RoundAssessment.objects.order_by("pk").values_list("pk", "status", "verified_level")),
+        "measurement": list(PolicyKPIMeasurement.objects.order_by("pk").values_list("pk", "value")),
+        "history": HistoryEntry.objects.count(),
+    }
+
+
+def outcome_of(response) -> object:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if "/login/" in location:
+            return "login"
+        return "redirect"
+    return response.status_code
+
+
+def check(client, users, world, name, method):
+    case = MATRIX[name]
+    args = world[case.args] if case.args else []
+    url = reverse(name, args=args)
+    if name == "reports:scorecard" or name.startswith("reports:scorecard-"):
+        # One indicator keeps the PDF small: who may download is what is checked here.
+        url += f"?plan={world['plan'].pk}&quarter=1&indicator={world['indicator'][0]}"
+    failures = []
+    for role in ROLES:
+        expected = (case.get if method == "get" else case.post)[role]
+        with transaction.atomic():
+            client.logout()
+            if role != "anonymous":
+                client.force_login(users[role])
+            before = snapshot()
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, post_data(case.data, world))
+            got = outcome_of(response)
+            after = snapshot()
+            if got != expected:
+                failures.append(f"{role}: expected {expected}, got {got} ({response.status_code})")
+            elif method == "post" and case.changes:
+                changed = before[case.changes] != after[case.changes]
+                if changed != (expected == "redirect"):  # a refused write redirects back too, unchanged
+                    failures.append(f"{role}: {case.changes} {'changed' if changed else 'did not change'}")
+                if expected == "redirect" and case.changes != "measurement" and after["history"] <= before["history"]:
+                    failures.append(f"{role}: the change is not in the history")
+            elif method == "get" and before != after:
+                failures.append(f"{role}: a GET changed the database")
+            transaction.set_rollback(True)
+    assert not failures, f"{method.upper()} {url}:\n  " + "\n  ".join(failures)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_url_as_each_role(client, users, world, name):
+    check(client, users, world, name, "get")
+    check(client, users, world, name, "post")
+
+
+def test_the_admin_is_for_superusers_only(client, users, world):
+    pages = [reverse("admin:index")] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist") for model in admin.site._registry
+    ]
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(users[role])
+        for page in pages:
+            response = client.get(page)
+            if role == "admin":
+                assert response.status_code == 200, (role, page)
+            else:
+                assert response.status_code == 302 and "/admin/login/" in response["Location"], (role, page)
