@@ -131,7 +131,7 @@ def parse_date(value: str) -> dt.date:
         if year > 2400:
             year = thai.ce_year(year)
         return dt.date(year, month, day)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: a year of 20 digits
         raise PeriodError(f"วันที่ “{value}” ไม่ถูกต้อง กรุณาระบุในรูปแบบ ปี-เดือน-วัน เช่น 2022-03-31")
 
 
