@@ -33,8 +33,11 @@ test: install
 test-fast: install
 	$(PY) -m pytest -q -m "not browser"
 
+# In-process timings, then gunicorn (2 workers) on PostgreSQL (127.0.0.1:5432, database
+# kpi_bench, recreated and dropped) under 50 simulated users; figures in bench/RESULTS.md.
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py --save var/bench-inprocess.txt
+	$(PY) bench/load.py --inprocess var/bench-inprocess.txt
 
 # After changing interface text: refresh the English catalogue, translate the
 # new entries in locale/en/LC_MESSAGES/django.po, then compile (needs gettext).

@@ -36,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page (default 30)")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--save", type=Path, help="also write the table to this file (bench/load.py includes it)")
     args = parser.parse_args()
 
     import django
@@ -93,12 +94,16 @@ def main() -> None:
 
     vendor = connection.vendor
     base = results["ping"][0]
-    print(f"database: {vendor}   requests per page: {args.requests} (after {args.warmup} warm-up)")
-    print(f"{'page':<10} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'queries':>8} {'× ping':>8}")
+    lines = [f"database: {vendor}   requests per page: {args.requests} (after {args.warmup} warm-up)",
+             f"{'page':<10} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'queries':>8} {'× ping':>8}"]
     for name, (median, lo, hi, queries) in results.items():
-        print(f"{name:<10} {median:>10.1f} {lo:>8.1f} {hi:>8.1f} {queries:>8} {median / base:>8.1f}")
-    print(f"dash-300 / dash-30: {results['dash-300'][0] / results['dash-30'][0]:.1f}× the time, "
-          f"{results['dash-300'][3]} vs {results['dash-30'][3]} queries")
+        lines.append(f"{name:<10} {median:>10.1f} {lo:>8.1f} {hi:>8.1f} {queries:>8} {median / base:>8.1f}")
+    lines.append(f"dash-300 / dash-30: {results['dash-300'][0] / results['dash-30'][0]:.1f}× the time, "
+                 f"{results['dash-300'][3]} vs {results['dash-30'][3]} queries")
+    print("\n".join(lines))
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
