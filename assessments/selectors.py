@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Prefetch
+from django.utils import timezone
 
 from indicators.models import CriteriaSet, Indicator, MilestoneStep, Round, Target
 
@@ -56,13 +57,19 @@ class RoundProgress:
         return levels.Status.COLOURS[self.status]
 
     @property
+    def assessment_as_of(self) -> RoundAssessment | None:
+        """The round's result as it stood on as_of (a verification made later is not shown)."""
+        return visible_assessment(self.assessment, self.as_of, self.round.closes_on)
+
+    @property
     def verified_level(self) -> int | None:
-        a = self.assessment
+        a = self.assessment_as_of
         return a.verified_level if a and a.status == RoundAssessment.Status.VERIFIED else None
 
     @property
     def review_status(self) -> str:
-        return self.assessment.status if self.assessment else RoundAssessment.Status.DRAFT
+        a = self.assessment_as_of
+        return a.status if a else RoundAssessment.Status.DRAFT
 
     @property
     def review_status_label(self) -> str:
@@ -164,6 +171,24 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
             )
         result[indicator.pk] = ip
     return result
+
+
+def visible_assessment(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.date) -> RoundAssessment | None:
+    """A round result as a report dated as_of saw it.
+
+    Looking back at a date before the round closed, a submission or decision
+    made after that date did not exist yet; from the closing date on, the
+    result is the round's result whenever it was decided. (Locks are not
+    dated: `RoundProgress.is_locked` is always today's state.)
+    """
+    if a is None or a.status == RoundAssessment.Status.DRAFT:
+        return None
+    if as_of >= closes_on:
+        return a
+    changed = a.reviewed_at or a.submitted_at
+    if changed is not None and timezone.localtime(changed).date() <= as_of:
+        return a
+    return None
 
 
 def _criteria_for_round(sets: list[CriteriaSet], rnd: Round) -> CriteriaSet | None:

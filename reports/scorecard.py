@@ -395,18 +395,6 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _visible_assessment(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.date) -> RoundAssessment | None:
-    """The round result as the period saw it (see the module docstring)."""
-    if a is None or a.status == RoundAssessment.Status.DRAFT:
-        return None
-    if as_of >= closes_on:
-        return a
-    changed = a.reviewed_at or a.submitted_at
-    if changed is not None and timezone.localtime(changed).date() <= as_of:
-        return a
-    return None
-
-
 def build_scorecard(*, plan: ActionPlan, period: Period, indicator_ids: list[int] | None = None) -> Scorecard:
     """The scorecard of one plan for one period, in a fixed number of queries.
 
@@ -509,7 +497,7 @@ def build_scorecard(*, plan: ActionPlan, period: Period, indicator_ids: list[int
                 if primary and primary.person.org_unit_id != org_unit.pk
                 else NO_SECTION
             )
-        a = _visible_assessment(rp.assessment, as_of, rnd.closes_on)
+        a = rp.assessment_as_of
         verified = a.verified_level if a and a.status == RoundAssessment.Status.VERIFIED else None
         reviewed = a is not None and a.status in (RoundAssessment.Status.VERIFIED, RoundAssessment.Status.RETURNED)
         rows.append(

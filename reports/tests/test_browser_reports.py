@@ -72,11 +72,7 @@ def test_director_switches_the_dashboard_to_q1_and_downloads_the_scorecards(
     shown = {n: round_cells(page, n) for n in (1, 2)}
     assert shown[1]["self"] == "2" and shown[2]["self"] == "1"  # steps done after 31 Dec 2021 do not count
 
-    # The scorecard of the same plan and date, then its two downloads.
-    # (The dashboard has no download buttons of its own: see the report of issue 6.)
-    plan_id = query.get("plan", [str(plan.pk)])[0]
-    page.goto(f"{live_server.url}{reverse('reports:scorecard')}?plan={plan_id}&as_of={Q1_END.isoformat()}")
-    page.get_by_text("ข้อมูล ณ วันที่ 31 ธันวาคม 2564").wait_for()
+    # The dashboard's own download buttons carry its plan and as-of date.
 
     # WeasyPrint takes several seconds for the whole plan (more on a busy machine).
     with page.expect_download(timeout=PDF_TIMEOUT) as pdf_download:
@@ -113,10 +109,9 @@ def test_director_switches_the_dashboard_to_q1_and_downloads_the_scorecards(
     assert steps[(1, 3)][4:6] == ("ไม่ใช่", None)
 
 
-@pytest.mark.xfail(strict=True, reason="the dashboard shows round results decided after its as-of date (issue 6 report)")
 def test_the_dashboard_at_q1_does_not_show_a_result_verified_later(new_page, live_server, users, progress):  # noqa: F811
     """At the end of Q1 indicator ๑'s 6-month round was not verified yet (it was on 25 Mar 2022):
-    the scorecard hides that result (reports.scorecard._visible_assessment); the dashboard must agree."""
+    the scorecard hides that result (assessments.selectors.visible_assessment); the dashboard must agree."""
     page = new_page()
     login(page, live_server, users["director"])
     page.goto(f"{live_server.url}{reverse('reports:dashboard')}?as_of={Q1_END.isoformat()}")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.levels import Status
@@ -85,7 +86,11 @@ class TestTable:
         owner = users["owner"]
         complete_steps(plan.indicators.get(number=1), [1, 2, 3], dt.date(2022, 1, 10), owner)
         complete_steps(plan.indicators.get(number=2), [1], dt.date(2022, 1, 10), owner)
-        services.round_submit(indicator=plan.indicators.get(number=1), round=plan.fiscal_year.rounds.get(months=6), by=owner)
+        a = services.round_submit(indicator=plan.indicators.get(number=1), round=plan.fiscal_year.rounds.get(months=6), by=owner)
+        # Submitted "today" (fy_today freezes the date, not the clock): a submission
+        # made after the as-of date would not be shown.
+        a.submitted_at = timezone.make_aware(dt.datetime(2022, 2, 15, 10, 0))
+        a.save(update_fields=["submitted_at"])
         client.force_login(users["director"])
         s = client.get(URL).context["summary"]
         assert s.total == 30
