@@ -17,7 +17,7 @@ import os
 import re
 import unicodedata
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -429,6 +429,35 @@ def test_a_request_bigger_than_the_limit_is_refused_and_changes_nothing(client, 
     assert snapshot(settings) == before
 
 
+def test_fields_of_the_wrong_kind_get_a_clear_answer(client, settings, users, indicator, rounds):
+    """A JSON body, a text where a file belongs, a file where a text belongs, repeated fields."""
+    url = reverse("assessments:step-save", args=[steps_of(indicator)[1].pk])
+    hx = {"HX-Request": "true"}
+
+    def run(send):
+        def go():
+            client.force_login(users["owner"])
+            before = snapshot(settings)
+            out = outcome(client, send())
+            after = snapshot(settings)
+            if out.accepted:
+                assert len(added(before, after, "completions")) == 1
+                assert not added(before, after, "evidence")
+            else:
+                assert_refused(out, before, after)
+        in_rollback(go)
+
+    run(lambda: client.post(url, '{"done": "on", "done_on": "2022-01-10"}', content_type="application/json",
+                            headers=hx))
+    run(lambda: client.post(url, {"done": "on", "done_on": "2022-01-10", "files": "not a file"}, headers=hx))
+    body, ctype = multipart({"done": "on", "done_on": "2022-01-10"}, [], "browser")
+    body = body.replace(b'name="done_on"', b'name="note"; filename="note.pdf"')
+    run(lambda: client.generic("POST", url, body, ctype, headers=hx))
+    run(lambda: client.post(url, "done=on&done_on=2022-01-10&done_on=%00&note=a&note=%FF%FE",
+                            content_type="application/x-www-form-urlencoded", headers=hx))
+    run(lambda: client.post(url, b"\xff\xfe\x00garbage", content_type="multipart/form-data; boundary=x", headers=hx))
+
+
 # --- evidence remove -------------------------------------------------------------------------------------
 
 
@@ -601,10 +630,7 @@ def test_recording_a_policy_kpi_with_any_input(client, settings, users, plan, va
             return assert_refused(out, before, after)
         assert out.status == 302 and out.accepted, out.message[:300]
         [m] = added(before, after, "kpi")
-        try:
-            expected = Decimal(str(form.cleaned_data["value"])).quantize(Decimal("0.01"))
-        except InvalidOperation:  # pragma: no cover - the form only lets numbers through
-            raise
+        expected = form.cleaned_data["value"].quantize(Decimal("0.01"))
         assert (m["kpi_id"], m["value"], m["measured_on"], m["source"]) == (
             kpi.pk, expected, form.cleaned_data["measured_on"], cleaned(source))
         assert after["history"] == before["history"] and after["completions"] == before["completions"]
