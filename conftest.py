@@ -28,6 +28,12 @@ def pytest_configure(config):
             raise pytest.UsageError("KPI_REQUIRE_POSTGRES is set but DATABASE_URL does not point at PostgreSQL")
 
 
+@pytest.fixture(autouse=True)
+def _evidence_in_tmp(settings, tmp_path_factory):
+    """Uploaded evidence goes to a throw-away folder, never the developer's var/evidence."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("evidence")
+
+
 @pytest.fixture
 def plan_data():
     return json.loads(PLAN_JSON.read_text(encoding="utf-8"))

@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "kpi_tracker.apps.StaticFilesConfig",  # django.contrib.staticfiles, minus unused Bootstrap builds
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -178,6 +178,10 @@ STATICFILES_DIRS = [
     # Third-party assets come from installed packages, never copied into the repo.
     ("bootstrap", Path(list(_bootstrap_pkg.__path__)[0])),
     ("fonts/sarabun", fontpkg_sarabun.ROOT / "files"),
+]
+# Source maps are for browser developer tools only: not worth compressing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "woff", "woff2", "map",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -110,8 +110,10 @@ def test_a_decent_password_is_accepted(clerk):
 # --- evidence never as a page ---------------------------------------------------------
 
 def test_evidence_lives_outside_everything_served_as_static():
-    evidence = Path(settings.MEDIA_ROOT).resolve()
-    for static in [Path(settings.STATIC_ROOT), *[Path(d[1] if isinstance(d, tuple) else d) for d in settings.STATICFILES_DIRS]]:
+    from kpi_tracker import settings as configured  # the project's setting, not a test's tmp folder
+
+    evidence = Path(configured.MEDIA_ROOT).resolve()
+    for static in [Path(configured.STATIC_ROOT), *[Path(d[1] if isinstance(d, tuple) else d) for d in configured.STATICFILES_DIRS]]:
         static = static.resolve()
         assert static not in evidence.parents and evidence != static and evidence not in static.parents
 
