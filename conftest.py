@@ -98,10 +98,20 @@ def rounds(plan):
 
 @pytest.fixture
 def fy_today(monkeypatch):
-    """Freeze "today" inside FY 2565 (the plan's year): 15 Feb 2022 by default."""
+    """Move "today" inside FY 2565 (the plan's year): 15 Feb 2022 by default.
+
+    The clock moves with it: timezone.now() runs on from 09:00 of that day, so
+    what is recorded "now" (submissions, reviews, history) is dated that day,
+    as it would be in real use, and still advances between two writes.
+    """
     from django.utils import timezone
 
+    real_now = timezone.now
+    started = real_now()
+
     def freeze(day: dt.date):
+        nine = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
+        monkeypatch.setattr(timezone, "now", lambda: nine + (real_now() - started))
         monkeypatch.setattr(timezone, "localdate", lambda *a, **k: day)
         return day
 
