@@ -63,14 +63,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "kpi_tracker.apps.StaticFilesConfig",  # django.contrib.staticfiles, minus unused Bootstrap builds
+    "kpi_tracker",  # before staticfiles: its collectstatic skips unused Bootstrap builds
+    "django.contrib.staticfiles",
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
     "template_partials",
     "axes",
-    "kpi_tracker",
     "indicators",
     "assessments",
     "reports",
