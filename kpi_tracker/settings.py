@@ -142,8 +142,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:
+    # test_<name of the database in DATABASE_URL>, so runs against different
+    # databases on one server never share (and drop) each other's test database.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
-        "TEST_DATABASE_NAME", "test_kpi_tracker"
+        "TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}"
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
