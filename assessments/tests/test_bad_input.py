@@ -20,7 +20,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, Phase, example, given
 from hypothesis import settings as hsettings
@@ -30,6 +29,7 @@ from assessments import services
 from assessments.forms import ReasonForm, StepForm
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 from indicators.models import MilestoneStep, PolicyKPI
+from kpi_tracker.testing import in_rollback
 
 pytestmark = pytest.mark.django_db
 
@@ -166,18 +166,6 @@ def assert_refused(out: Outcome, before: dict, after: dict) -> None:
     assert after == before, "a refused request changed something"
 
 
-class Rollback(Exception):
-    pass
-
-
-def in_rollback(fn):
-    """Run fn inside a transaction that is always rolled back (each example starts clean)."""
-    try:
-        with transaction.atomic():
-            fn()
-            raise Rollback
-    except Rollback:
-        pass
 
 
 # --- step save: tick ----------------------------------------------------------------------------

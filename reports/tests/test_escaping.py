@@ -25,7 +25,6 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -36,6 +35,7 @@ from hypothesis import strategies as st
 from assessments import services
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement
 from indicators.models import MilestoneStep, PolicyKPI
+from kpi_tracker.testing import in_rollback
 
 pytestmark = pytest.mark.django_db
 
@@ -119,17 +119,6 @@ def assert_escaped(body: str, text: str, where: str) -> None:
         assert text not in rest, f"{where}: {text!r} is in the page unescaped"
 
 
-class Rollback(Exception):
-    pass
-
-
-def in_rollback(fn):
-    try:
-        with transaction.atomic():
-            fn()
-            raise Rollback
-    except Rollback:
-        pass
 
 
 def pdf_text(data: bytes) -> str:
