@@ -30,8 +30,9 @@ run: seed
 test: install
 	$(PY) -m pytest -q
 
+# Everything but the browser tests, on every core (pytest-xdist): about 100 s on 2 cores.
 test-fast: install
-	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q -m "not browser" -n auto
 
 # In-process timings, then gunicorn (2 workers) on PostgreSQL (127.0.0.1:5432, database
 # kpi_bench, recreated and dropped) under 50 simulated users; figures in bench/RESULTS.md.
