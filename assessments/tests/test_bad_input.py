@@ -21,15 +21,14 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from hypothesis import HealthCheck, Phase, example, given
-from hypothesis import settings as hsettings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assessments import services
 from assessments.forms import ReasonForm, StepForm
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 from indicators.models import MilestoneStep, PolicyKPI
-from kpi_tracker.testing import in_rollback
+from kpi_tracker.testing import examples, in_rollback
 
 pytestmark = pytest.mark.django_db
 
@@ -44,18 +43,6 @@ ALERT = re.compile(r'<div class="alert alert-(success|danger)[^"]*" role="(?:ale
 FIELD_ERROR = re.compile(r'<div class="text-danger small">(.*?)</div>', re.S)
 NASTY_ECHO = ("<script>alert", "<img src=x", "onerror=alert")
 
-
-def examples(n: int) -> hsettings:
-    return hsettings(
-        max_examples=int(os.environ.get("KPI_HYPOTHESIS_EXAMPLES") or n),
-        deadline=None,
-        derandomize=not os.environ.get("KPI_HYPOTHESIS_RANDOM"),
-        database=None,
-        # No shrinking by default: a failure is reported as found (shrinking a web request takes minutes).
-        phases=list(Phase) if os.environ.get("KPI_HYPOTHESIS_RANDOM") else [Phase.explicit, Phase.generate],
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.data_too_large],
-    )
 
 
 # --- what users send --------------------------------------------------------------------------

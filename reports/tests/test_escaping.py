@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 
@@ -28,14 +27,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from hypothesis import HealthCheck, Phase, example, given
-from hypothesis import settings as hsettings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assessments import services
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement
 from indicators.models import MilestoneStep, PolicyKPI
-from kpi_tracker.testing import in_rollback
+from kpi_tracker.testing import examples, in_rollback
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +41,6 @@ TODAY = dt.date(2022, 2, 15)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORMULA_STARTS = ("=", "+", "-", "@")
 
-
-def examples(n: int) -> hsettings:
-    return hsettings(
-        max_examples=int(os.environ.get("KPI_HYPOTHESIS_EXAMPLES") or n),
-        deadline=None,
-        derandomize=not os.environ.get("KPI_HYPOTHESIS_RANDOM"),
-        database=None,
-        phases=list(Phase) if os.environ.get("KPI_HYPOTHESIS_RANDOM") else [Phase.explicit, Phase.generate],
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
 
 
 # Pieces a user might type; no digits (the PDF shows digits as Thai digits) and no "/" in
