@@ -1,7 +1,6 @@
 """Owners record progress: pages and actions as each role, history, uploads, conflicts."""
 
 import datetime as dt
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -347,7 +346,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_change(client, users, indicator
 def _extra_plan_owned_by(user, n):
     """Another unit's plan with n indicators, all owned by the user, with a tick each."""
     from assessments.services import step_complete
-    from indicators.models import (ActionPlan, CriteriaSet, Indicator, IndicatorOwner, OrgUnit, Person, Target)
+    from indicators.models import (ActionPlan, CriteriaSet, Indicator, IndicatorOwner, OrgUnit, Target)
 
     person = user.person
     plan = ActionPlan.objects.get()
