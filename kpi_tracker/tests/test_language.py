@@ -1,5 +1,6 @@
 """Thai by default, English when the user picks it; scorecards stay Thai documents."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_an_unknown_language_cookie_falls_back_to_thai(client, users):
 
 
 def test_error_messages_and_dates_follow_the_chosen_language(client, users, indicator, rounds, fy_today):
-    fy_today(__import__("datetime").date(2022, 2, 15))
+    fy_today(dt.date(2022, 2, 15))
     client.force_login(users["owner"])
     choose(client, "en")
     step = MilestoneStep.objects.get(criteria_set__indicator=indicator, number=1)
