@@ -38,6 +38,8 @@ FIELD_LABELS = {
 _PROSE = ("title", "description", "objective", "supervisor", "data_collector")
 #: Fields made of bulleted or numbered items.
 _ITEMS = ("conditions", "data_source")
+#: Labels that carry a number, and the field the number goes to.
+_NUMBER_OF = {"objective": "objective_number", "title": "printed_number"}
 _DEFAULT_CRITERIA_TITLE = "เกณฑ์การให้คะแนน"
 
 
@@ -113,22 +115,14 @@ class _CardReader:
         self.field = None
         return True
 
-    def _on_objective(self, m: re.Match) -> bool:
-        if "objective" in self.seen:
+    def _on_numbered(self, name: str, m: re.Match) -> bool:
+        """objective, title: a number, then text; only the first of each counts."""
+        if name in self.seen:
             return False
-        self.card["objective_number"] = to_int(m.group(1))
-        self.card["objective"] = clean(m.group(2))
-        self.seen.append("objective")
-        self.field = "objective"
-        return True
-
-    def _on_title(self, m: re.Match) -> bool:
-        if "title" in self.seen:
-            return False
-        self.card["printed_number"] = to_int(m.group(1))
-        self.card["title"] = clean(m.group(2))
-        self.seen.append("title")
-        self.field = "title"
+        self.card[_NUMBER_OF[name]] = to_int(m.group(1))
+        self.card[name] = clean(m.group(2))
+        self.seen.append(name)
+        self.field = name
         return True
 
     def _on_one_line(self, name: str, m: re.Match) -> bool:
@@ -200,6 +194,8 @@ class _CardReader:
             return self._on_one_line(name, m)
         if name in _ITEMS:
             return self._on_items(name, m)
+        if name in _NUMBER_OF:
+            return self._on_numbered(name, m)
         return getattr(self, f"_on_{name}")(m)
 
     # ---- text ----
