@@ -424,9 +424,3 @@ def kpi_measurement_record(*, kpi: PolicyKPI, value, measured_on: dt.date, sourc
         kpi=kpi, value=value.quantize(Decimal("0.01")), measured_on=measured_on, source=source, recorded_by=by
     )
 
-
-def level_counts(levels_list) -> dict[str, int]:
-    counts = {s: 0 for s in levels.Status.ORDER}
-    for s in levels_list:
-        counts[s] += 1
-    return counts

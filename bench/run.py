@@ -56,7 +56,7 @@ def main() -> None:
 
         from indicators.models import Appointment
         from indicators.services import plan_load
-        from reports.tests.factories import make_plan
+        from sampledata.plans import make_plan
 
         data = json.loads((ROOT / "fixtures" / "plan_2565.json").read_text(encoding="utf-8"))
         plan = plan_load(data=data).plan

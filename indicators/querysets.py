@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
@@ -40,8 +41,8 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_kpi_scope", None)
     if cached is not None:
         return cached
-    from .models import Appointment, Person
-
+    # The models import this module (their managers), so they are looked up, not imported.
+    Appointment, Person = apps.get_model("indicators", "Appointment"), apps.get_model("indicators", "Person")
     scope = Scope(superuser=user.is_superuser)
     person = Person.objects.filter(user=user).select_related("org_unit").first()
     if person is not None:
@@ -96,8 +97,7 @@ class IndicatorQuerySet(models.QuerySet):
         return self.filter(self._owner_q(scope))
 
     def _owner_q(self, scope: Scope) -> Q:
-        from .models import IndicatorOwner
-
+        IndicatorOwner = apps.get_model("indicators", "IndicatorOwner")
         owned = IndicatorOwner.objects.filter(person_id=scope.person_id).values("indicator_id")
         return Q(pk__in=owned) | Q(all_staff=True, plan__org_unit_id__in=scope.person_unit_ancestors)
 

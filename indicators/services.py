@@ -53,14 +53,8 @@ class LoadResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@transaction.atomic
-def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
-    """Create the plan described by `data` (the parser's JSON); idempotent.
-
-    If the plan of that org unit and year exists it is left untouched (so a
-    re-run of `make run` never undoes an administrator's edits), unless
-    replace is set and it has no recorded progress.
-    """
+def _plan_units(data: dict) -> tuple[OrgUnit, OrgUnit]:
+    """The department (กรม) and the group the plan belongs to, made if missing."""
     department = org_unit_ensure(name=data["org_unit"]["parent"], kind=OrgUnit.Kind.DEPARTMENT)
     group = org_unit_ensure(
         name=data["org_unit"]["name"],
@@ -68,13 +62,11 @@ def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
         parent=department,
         short_name=data["org_unit"].get("short_name", ""),
     )
-    fy = fiscal_year_ensure(year_be=int(data["fiscal_year"]))
-    existing = ActionPlan.objects.filter(org_unit=group, fiscal_year=fy).first()
-    if existing is not None:
-        if not replace:
-            return LoadResult(existing, created=False, warnings=list(data.get("warnings", [])))
-        existing.delete()
+    return department, group
 
+
+def _people_ensure(data: dict, group: OrgUnit) -> tuple[dict[str, OrgUnit], dict[str, Person]]:
+    """The group's sections by name, and its people by the parser's key, made if missing."""
     sections = {
         s["name"]: org_unit_ensure(name=s["name"], kind=OrgUnit.Kind.SECTION, parent=group)
         for s in data.get("sections", [])
@@ -89,7 +81,11 @@ def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
             defaults={"title": p.get("title", "")},
         )
         people[p["key"]] = person
+    return sections, people
 
+
+def _plan_create(data: dict, group: OrgUnit, fy: FiscalYear) -> ActionPlan:
+    """The plan's own row and its core values (ค่านิยม)."""
     plan = ActionPlan.objects.create(
         org_unit=group,
         fiscal_year=fy,
@@ -104,51 +100,84 @@ def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
         CoreValue(plan=plan, order=i, letter=v["letter"], term=v["term"], meaning=v["meaning"])
         for i, v in enumerate(data.get("values", []), start=1)
     )
+    return plan
+
+
+def _indicator_create(item: dict, *, plan: ActionPlan, sections: dict[str, OrgUnit],
+                      people: dict[str, Person], rounds: dict[str, Round]) -> Indicator:
+    """One indicator of the parser's JSON with its owners, targets and criteria."""
+    card = item.get("card") or {}
+    indicator = Indicator.objects.create(
+        plan=plan,
+        number=item["number"],
+        name=item["name"],
+        card_title=card.get("title", ""),
+        category=item.get("category", ""),
+        dimension=card.get("dimension", ""),
+        perspective=card.get("perspective", ""),
+        objective_number=card.get("objective_number"),
+        objective=card.get("objective", ""),
+        unit=item.get("unit") or "ระดับ",
+        weight=card.get("weight", "-") or "-",
+        description=card.get("description", ""),
+        conditions=card.get("conditions", ""),
+        data_source=card.get("data_source", ""),
+        supervisor=card.get("supervisor", ""),
+        data_collector=sections.get(card.get("data_collector") or ""),
+        all_staff=bool(item.get("all_staff")),
+    )
+    IndicatorOwner.objects.bulk_create(
+        IndicatorOwner(
+            indicator=indicator,
+            person=people[key],
+            role=IndicatorOwner.Role.PRIMARY if order == 0 else IndicatorOwner.Role.SECONDARY,
+            order=order,
+        )
+        for order, key in enumerate(item.get("owners", []))
+    )
+    Target.objects.bulk_create(
+        Target(indicator=indicator, round=rounds[months], level=int(level))
+        for months, level in item.get("targets", {}).items()
+    )
+    _criteria_create(indicator, card.get("criteria", []), rounds)
+    return indicator
+
+
+def _criteria_create(indicator: Indicator, criteria_list: list[dict], rounds: dict[str, Round]) -> None:
+    """The indicator's criteria sets (whole year, or one per round) and their steps."""
+    for criteria in criteria_list:
+        cs = CriteriaSet.objects.create(
+            indicator=indicator,
+            round=rounds[criteria["round"]] if criteria.get("round") else None,
+            title=criteria.get("title") or "เกณฑ์การให้คะแนน",
+        )
+        MilestoneStep.objects.bulk_create(
+            MilestoneStep(criteria_set=cs, number=n, text=text)
+            for n, text in enumerate(criteria["steps"], start=1)
+        )
+
+
+@transaction.atomic
+def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
+    """Create the plan described by `data` (the parser's JSON); idempotent.
+
+    If the plan of that org unit and year exists it is left untouched (so a
+    re-run of `make run` never undoes an administrator's edits), unless
+    replace is set and it has no recorded progress.
+    """
+    department, group = _plan_units(data)
+    fy = fiscal_year_ensure(year_be=int(data["fiscal_year"]))
+    existing = ActionPlan.objects.filter(org_unit=group, fiscal_year=fy).first()
+    if existing is not None:
+        if not replace:
+            return LoadResult(existing, created=False, warnings=list(data.get("warnings", [])))
+        existing.delete()
+
+    sections, people = _people_ensure(data, group)
+    plan = _plan_create(data, group, fy)
     rounds = {str(r.months): r for r in fy.rounds.all()}
     for item in data["indicators"]:
-        card = item.get("card") or {}
-        indicator = Indicator.objects.create(
-            plan=plan,
-            number=item["number"],
-            name=item["name"],
-            card_title=card.get("title", ""),
-            category=item.get("category", ""),
-            dimension=card.get("dimension", ""),
-            perspective=card.get("perspective", ""),
-            objective_number=card.get("objective_number"),
-            objective=card.get("objective", ""),
-            unit=item.get("unit") or "ระดับ",
-            weight=card.get("weight", "-") or "-",
-            description=card.get("description", ""),
-            conditions=card.get("conditions", ""),
-            data_source=card.get("data_source", ""),
-            supervisor=card.get("supervisor", ""),
-            data_collector=sections.get(card.get("data_collector") or ""),
-            all_staff=bool(item.get("all_staff")),
-        )
-        IndicatorOwner.objects.bulk_create(
-            IndicatorOwner(
-                indicator=indicator,
-                person=people[key],
-                role=IndicatorOwner.Role.PRIMARY if order == 0 else IndicatorOwner.Role.SECONDARY,
-                order=order,
-            )
-            for order, key in enumerate(item.get("owners", []))
-        )
-        Target.objects.bulk_create(
-            Target(indicator=indicator, round=rounds[months], level=int(level))
-            for months, level in item.get("targets", {}).items()
-        )
-        for criteria in card.get("criteria", []):
-            cs = CriteriaSet.objects.create(
-                indicator=indicator,
-                round=rounds[criteria["round"]] if criteria.get("round") else None,
-                title=criteria.get("title") or "เกณฑ์การให้คะแนน",
-            )
-            MilestoneStep.objects.bulk_create(
-                MilestoneStep(criteria_set=cs, number=n, text=text)
-                for n, text in enumerate(criteria["steps"], start=1)
-            )
+        _indicator_create(item, plan=plan, sections=sections, people=people, rounds=rounds)
 
     kpis = data.get("policy_kpis") or {}
     for k in kpis.get("items", []):

@@ -28,7 +28,7 @@ from assessments import services
 from assessments.forms import ReasonForm, StepForm
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 from indicators.models import MilestoneStep, PolicyKPI
-from kpi_tracker.testing import examples, in_rollback
+from tests_support.properties import examples, in_rollback
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from assessments import services
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement
 from indicators.models import MilestoneStep, PolicyKPI
-from kpi_tracker.testing import examples, in_rollback
+from tests_support.properties import examples, in_rollback
 
 pytestmark = pytest.mark.django_db
 

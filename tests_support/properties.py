@@ -1,4 +1,4 @@
-"""Helpers shared by the test suites of several apps (imported by tests only)."""
+"""Hypothesis settings and a rollback wrapper for the property tests that drive whole requests."""
 
 import os
 
