@@ -285,6 +285,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kpi-tracker@localhost
 # Reports print Thai digits (the document style of Thai government reports);
 # set REPORT_THAI_DIGITS=0 for Arabic digits.
 REPORT_THAI_DIGITS = env_bool("REPORT_THAI_DIGITS", True)
+# PDF scorecards rendered at once (reports/throttle.py), across all workers of the
+# machine and per user; keep the total below the number of gunicorn workers so
+# pages stay served while PDFs render.
+REPORT_PDF_CONCURRENCY = int(os.environ.get("REPORT_PDF_CONCURRENCY", "1"))
+REPORT_PDF_PER_USER = int(os.environ.get("REPORT_PDF_PER_USER", "1"))
 
 LOGGING = {
     "version": 1,
