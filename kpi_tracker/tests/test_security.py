@@ -98,6 +98,18 @@ def test_behind_the_proxy_a_stranger_cannot_lock_a_colleague_out(client, clerk, 
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
 
 
+def test_without_a_proxy_the_header_is_ignored(client, clerk, settings):
+    """AXES_PROXY_COUNT=0 (no proxy): X-Forwarded-For is whatever a client wrote; a new
+    made-up address per try must not give a stranger new attempts."""
+    settings.KPI_PROXY_COUNT = 0
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "clerk", "password": "wrong-password"},
+                    REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+    again = client.post(LOGIN, {"username": "clerk", "password": PASSWORD},
+                        REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="10.0.0.99")
+    assert again.status_code == 429
+
+
 # --- sessions and passwords --------------------------------------------------------
 
 def test_sessions_expire_after_the_working_day(client, clerk):
