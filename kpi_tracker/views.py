@@ -37,7 +37,7 @@ def bad_request(request, exception=None):
     if isinstance(exception, TooManyFilesSent):
         reason = _("แนบไฟล์มากเกินไป: ส่งได้ครั้งละไม่เกิน {n} ไฟล์").format(n=settings.DATA_UPLOAD_MAX_NUMBER_FILES)
     elif isinstance(exception, TooManyFieldsSent):
-        reason = _("ฟอร์มมีช่องข้อมูลมากเกินไป (เกิน {n} ช่อง)").format(n=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
+        reason = _("ฟอร์มมีช่องข้อมูลมากเกินไป (เกิน {n} ช่อง)").format(n=f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,}")
     elif isinstance(exception, RequestDataTooBig):
         reason = _("ข้อความที่ส่งมีขนาดใหญ่เกิน {mb} MB (ไม่นับไฟล์แนบ) โปรดตัดให้สั้นลง").format(
             mb=settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024))
