@@ -20,7 +20,7 @@ from indicators.models import MilestoneStep
 from kpi_tracker import backup
 from kpi_tracker.tests.test_backup import empty_everything
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # restore flushes, which PostgreSQL refuses inside a transaction
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
