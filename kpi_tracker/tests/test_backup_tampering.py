@@ -4,6 +4,7 @@ archive is readable by the server's account only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import io
@@ -29,8 +30,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def archive(tmp_path, settings, users, fy_today):
     settings.MEDIA_ROOT = tmp_path / "evidence"
     step = MilestoneStep.objects.filter(criteria_set__indicator__number=1).order_by("number").first()
-    import datetime as dt
-
     services.step_complete(step=step, done_on=dt.date(2022, 1, 10), by=users["owner"],
                            files=[SimpleUploadedFile("หลักฐาน.pdf", PDF)])
     path = tmp_path / "backups" / "b.tar.gz"

@@ -1,8 +1,6 @@
 """Error pages a user can meet (issue 13): a Thai 400 page for requests over the
 limits, and a 500 page that does not claim nothing was saved."""
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
