@@ -5,7 +5,7 @@ STAMP   := .venv/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run install migrate seed test test-fast test-browser bench messages clean
+.PHONY: run install migrate seed test test-fast test-browser bench attack messages clean
 
 $(STAMP): requirements.txt
 	python3 -m venv .venv
@@ -43,6 +43,13 @@ test-fast: install
 bench: install
 	$(PY) bench/run.py --save var/bench-inprocess.txt
 	$(PY) bench/load.py --inprocess var/bench-inprocess.txt
+
+# The attack run of issue 13, kept: gunicorn (2 workers) in production mode behind a
+# simulated proxy, on PostgreSQL (127.0.0.1:5432, database kpi_attack, recreated and
+# dropped); lockout, CSRF, headers, uploads, the 400 page, KPI dates, backup tampering,
+# concurrent PDFs. Non-zero exit on any failed case; about 2 minutes.
+attack: install
+	$(PY) attack/run.py
 
 # After changing interface text: refresh the English catalogue, translate the
 # new entries in locale/en/LC_MESSAGES/django.po, then compile (needs gettext).

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import unicodedata
+import weakref
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -229,11 +230,14 @@ def clean_filename(name: str) -> str:
 def _sniff(head: bytes) -> str | None:
     import filetype
 
+    # Any OLE compound file first: filetype tells .doc, .xls and .ppt apart by
+    # guesswork (a Word file can come out as PowerPoint); the streams inside
+    # decide, in _ole_ok.
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "application/x-ole-storage"
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "application/x-ole-storage"
     return None
 
 
@@ -257,7 +261,72 @@ def validate_evidence(upload) -> tuple[object, dict]:
     if mime not in ALLOWED_TYPES or ext not in ALLOWED_TYPES[mime][0]:
         raise ProgressError(_("ไฟล์ {name} ไม่ใช่ชนิดที่รับได้ (รับเฉพาะ {allowed} และนามสกุลต้องตรงกับเนื้อไฟล์)").format(
             name=name, allowed=ALLOWED_LABEL))
-    return upload, {"name": name, "content_type": ALLOWED_TYPES[mime][1], "size": size}
+    if ext in OFFICE_PARTS and not _office_structure_ok(upload, ext):
+        raise ProgressError(
+            _("ไฟล์ {name} ไม่ใช่เอกสาร {kind} ที่สมบูรณ์ (โครงสร้างภายในไฟล์ไม่ถูกต้องหรือไฟล์เสีย) "
+              "กรุณาเปิดและบันทึกไฟล์ใหม่จากโปรแกรมแล้วแนบอีกครั้ง").format(name=name, kind=OFFICE_PARTS[ext][0]))
+    content_type = ALLOWED_TYPES[mime][1]
+    if mime == "application/x-ole-storage":  # the streams matched the extension: serve it as what it is
+        content_type = next(ct for m, (exts, ct) in ALLOWED_TYPES.items() if ext in exts and m != mime)
+    return upload, {"name": name, "content_type": content_type, "size": size}
+
+
+# What makes an Office file one: for OOXML the package's [Content_Types].xml
+# declaring the main part with its type, and that part present; for the old
+# binary formats the OLE stream that holds the document. A ZIP with a word/
+# entry or any OLE file (an .msi, a .msg) is not a document.
+_OOXML_MAIN = "application/vnd.openxmlformats-officedocument.{}.main+xml"
+OFFICE_PARTS = {
+    ".docx": ("Word", "word/document.xml", _OOXML_MAIN.format("wordprocessingml.document")),
+    ".xlsx": ("Excel", "xl/workbook.xml", _OOXML_MAIN.format("spreadsheetml.sheet")),
+    ".pptx": ("PowerPoint", "ppt/presentation.xml", _OOXML_MAIN.format("presentationml.presentation")),
+    ".doc": ("Word", ("WordDocument",)),
+    ".xls": ("Excel", ("Workbook", "Book")),
+    ".ppt": ("PowerPoint", ("PowerPoint Document",)),
+}
+_CONTENT_TYPES_MAX = 1024 * 1024
+
+
+def _office_structure_ok(upload, ext: str) -> bool:
+    upload.seek(0)
+    try:
+        if ext.endswith("x"):
+            return _ooxml_ok(upload, *OFFICE_PARTS[ext][1:])
+        return _ole_ok(upload, OFFICE_PARTS[ext][1])
+    except Exception:  # any parser error on a hostile file means "not a document"
+        return False
+    finally:
+        upload.seek(0)
+
+
+def _ooxml_ok(upload, main_part: str, main_type: str) -> bool:
+    import zipfile
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(upload) as package:
+        names = set(package.namelist())
+        if "[Content_Types].xml" not in names or main_part not in names:
+            return False
+        if package.getinfo("[Content_Types].xml").file_size > _CONTENT_TYPES_MAX:
+            return False
+        types = ElementTree.fromstring(package.read("[Content_Types].xml"))
+    ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+    overrides = {o.get("PartName", "").lstrip("/"): o.get("ContentType") for o in types.iter(ns + "Override")}
+    return overrides.get(main_part) == main_type
+
+
+def _ole_ok(upload, streams: tuple[str, ...]) -> bool:
+    import olefile
+
+    ole = olefile.OleFileIO(upload)
+    try:
+        for stream in streams:
+            if ole.exists(stream) and ole.get_type(stream) == olefile.STGTY_STREAM:
+                with ole.openstream(stream) as content:  # every byte of the document there, not cut short
+                    return len(content.read()) == ole.get_size(stream)
+        return False
+    finally:
+        ole.close()
 
 
 def _evidence_store(completion: StepCompletion, upload, info: dict, by) -> Evidence:
@@ -274,17 +343,49 @@ def _evidence_store(completion: StepCompletion, upload, info: dict, by) -> Evide
         uploaded_by=by,
         uploaded_at=timezone.now(),
     )
-    # Files are written last, after every check has passed; if the database
-    # write still fails, the file is removed again so nothing half-done remains.
+    # Files are written last, after every check has passed, and before the row is
+    # committed (so a committed row always has its file). If the transaction
+    # rolls back, here or anywhere later in the caller, the file goes too.
     evidence.file.save("evidence", upload, save=False)
-    try:
-        evidence.save()
-        _history(indicator_id=completion.step.criteria_set.indicator_id, action=A.EVIDENCE_ADDED, actor=by,
-                 step=completion.step, after={"file": evidence.original_name, "size": evidence.size})
-    except Exception:
-        evidence.file.storage.delete(evidence.file.name)
-        raise
+    _delete_unless_committed(evidence.file.storage, evidence.file.name)
+    evidence.save()
+    _history(indicator_id=completion.step.criteria_set.indicator_id, action=A.EVIDENCE_ADDED, actor=by,
+             step=completion.step, after={"file": evidence.original_name, "size": evidence.size})
     return evidence
+
+
+class _Committed:
+    """An on_commit callback that notes the commit; see _delete_unless_committed."""
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    def __call__(self):
+        self.state["committed"] = True
+
+
+def _delete_unless_committed(storage, name: str) -> None:
+    """Remove the stored file when the transaction it was written in rolls back.
+
+    Django has no on_rollback hook, but it drops the on_commit callbacks of a
+    transaction (or savepoint) that rolls back without calling them. So the
+    file's callback only records the commit, and a finaliser on the callback
+    object removes the file when the callback is dropped uncalled. Outside any
+    transaction on_commit runs at once and nothing is ever removed.
+    """
+    state = {"committed": False}
+    callback = _Committed(state)
+    weakref.finalize(callback, _delete_if_uncommitted, storage, name, state)
+    transaction.on_commit(callback)
+    del callback  # the connection's list of callbacks is now its only owner
+
+
+def _delete_if_uncommitted(storage, name: str, state: dict) -> None:
+    if not state["committed"]:
+        try:
+            storage.delete(name)
+        except OSError:  # already gone, or the folder went away: nothing left behind either way
+            pass
 
 
 @transaction.atomic
@@ -419,6 +520,13 @@ def kpi_measurement_record(*, kpi: PolicyKPI, value, measured_on: dt.date, sourc
         raise ProgressError(_("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"))
     if measured_on > today():
         raise ProgressError(_("วันที่ของข้อมูลต้องไม่เป็นวันในอนาคต"))
+    # A value from another year would be reported as this year's result (and 0001-01-01 prints as พ.ศ. ๕๔๔).
+    fy = kpi.fiscal_year
+    if not fy.contains(measured_on):
+        raise ProgressError(
+            _("วันที่ของข้อมูลต้องอยู่ในปีงบประมาณ พ.ศ. {year} ({start} ถึง {end})").format(
+                year=fy.year_be, start=thai.format_date(fy.starts_on), end=thai.format_date(fy.ends_on))
+        )
     source = _clean_text(source, limit=500, what=_("แหล่งข้อมูล"))
     return PolicyKPIMeasurement.objects.create(
         kpi=kpi, value=value.quantize(Decimal("0.01")), measured_on=measured_on, source=source, recorded_by=by

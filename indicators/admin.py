@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -16,17 +18,44 @@ from .models import (
     Round,
     Target,
 )
+from .services import org_unit_move, org_unit_move_problem
 
 admin.site.site_header = _("ระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร")
 admin.site.site_title = _("ระบบติดตามตัวชี้วัด")
 admin.site.index_title = _("ผู้ดูแลระบบ")
 
 
+class OrgUnitForm(forms.ModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = "__all__"
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        problem = org_unit_move_problem(unit=self.instance, new_parent=parent)
+        if problem:
+            raise forms.ValidationError(problem)
+        return parent
+
+
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):
+    form = OrgUnitForm
     list_display = ["name", "short_name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name"]
+
+    def save_model(self, request, obj, form, change):
+        if not change or "parent" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        # A move: the other fields are saved under the old parent, then org_unit_move
+        # rewrites the paths of the whole branch, in the same transaction.
+        new_parent = obj.parent
+        obj.parent = OrgUnit.objects.get(pk=obj.pk).parent
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            moved = org_unit_move(unit=obj, new_parent=new_parent, by=request.user)
+        obj.parent, obj.tree_path = moved.parent, moved.tree_path
 
 
 @admin.register(Person)

@@ -195,3 +195,52 @@ def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
             },
         )
     return LoadResult(plan, created=True, warnings=list(data.get("warnings", [])))
+
+
+# --- moving an org unit (issue 13) ------------------------------------------------------------------
+# Who may see what follows tree_path (Indicator.objects.visible_to): a unit's
+# path and every path below it must change together, in one transaction, or the
+# directors of the old and the new parent see the wrong plans.
+
+
+def org_unit_move_problem(*, unit: OrgUnit, new_parent: OrgUnit | None) -> str | None:
+    """Why unit cannot go under new_parent (Thai), or None."""
+    from django.utils.translation import gettext as _
+
+    if new_parent is None or unit.pk is None:
+        return None
+    if new_parent.pk == unit.pk:
+        return _("หน่วยงานสังกัดตัวเองไม่ได้")
+    if new_parent.tree_path.startswith(unit.tree_path):
+        return _("ย้าย {unit} ไปสังกัด {parent} ไม่ได้ เพราะ {parent} เป็นหน่วยงานในสังกัดของ {unit} เอง").format(
+            unit=unit.name, parent=new_parent.name)
+    return None
+
+
+@transaction.atomic
+def org_unit_move(*, unit: OrgUnit, new_parent: OrgUnit | None, by) -> OrgUnit:
+    """Put unit (with everything under it) under new_parent; refuses a cycle with a Thai message."""
+    import logging
+
+    from django.core.exceptions import ValidationError
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Substr
+
+    # Lock the whole tree's rows we read, so two moves at once cannot make a cycle between them.
+    units = {u.pk: u for u in OrgUnit.objects.select_for_update().filter(
+        pk__in=[unit.pk] + ([new_parent.pk] if new_parent else []))}
+    unit = units[unit.pk]
+    new_parent = units.get(new_parent.pk) if new_parent else None
+    problem = org_unit_move_problem(unit=unit, new_parent=new_parent)
+    if problem:
+        raise ValidationError(problem)
+    old_prefix = unit.tree_path
+    new_prefix = (new_parent.tree_path if new_parent else "/") + f"{unit.pk}/"
+    OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    if new_prefix != old_prefix:
+        OrgUnit.objects.filter(tree_path__startswith=old_prefix).update(
+            tree_path=Concat(Value(new_prefix), Substr("tree_path", len(old_prefix) + 1)))
+    logging.getLogger("kpi_tracker.audit").info(
+        "org unit %s moved from %s to %s by %s", unit.pk, old_prefix, new_prefix, getattr(by, "pk", by))
+    unit.refresh_from_db()
+    return unit

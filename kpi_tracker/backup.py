@@ -5,6 +5,9 @@ archive is a .tar.gz holding:
 
     manifest.json      format, when, Django and migration state, row counts per
                        model, and size + sha256 of data.json and of every file
+    manifest.sig       HMAC-SHA256 of manifest.json's exact bytes, with the key
+                       BACKUP_SIGNING_KEY (or, unset, one derived from
+                       SECRET_KEY): checksums alone can be rewritten with the data
     data.json          every row of every app (dumpdata's JSON, natural foreign
                        keys, primary keys kept, date-times to the microsecond
                        where dumpdata keeps milliseconds), except content types,
@@ -18,7 +21,8 @@ and files agree even while people keep working: an evidence file is written to
 disk before its row is committed and is never changed or deleted afterwards.
 
 Restore goes into an empty, migrated database and refuses anything else. It
-reads the archive once, checks every size and checksum against the manifest
+reads the archive once, to the end of the gzip stream (whose CRC and length
+are checked), refuses an archive whose signature does not match, checks every size and checksum against the manifest
 before it touches the database, then loads the rows and moves the files into
 place in one transaction: either everything is restored or nothing is (the
 files moved so far are removed again when anything fails).
@@ -27,6 +31,7 @@ files moved so far are removed again when anything fails).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import io
 import json
@@ -47,10 +52,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 FORMAT = "kpi-tracker-backup"
 VERSION = 1
-MANIFEST, DATA, FILES = "manifest.json", "data.json", "files/"
+MANIFEST, SIGNATURE, DATA, FILES = "manifest.json", "manifest.sig", "data.json", "files/"
 # Recreated by `migrate` (content types, permissions) or not worth keeping (sessions).
 EXCLUDED = ("contenttypes", "auth.Permission", "sessions")
 CHUNK = 1024 * 1024
@@ -67,6 +73,60 @@ class Result:
     files: int
     bytes: int
     skipped: list[str] = field(default_factory=list)
+
+
+def _signing_key() -> tuple[str, str]:
+    """The key that signs manifests, and the name of the setting it comes from."""
+    if settings.BACKUP_SIGNING_KEY:
+        return settings.BACKUP_SIGNING_KEY, "BACKUP_SIGNING_KEY"
+    return settings.SECRET_KEY, "SECRET_KEY"
+
+
+def sign(manifest_bytes: bytes) -> dict:
+    key, source = _signing_key()
+    digest = salted_hmac("kpi_tracker.backup.manifest", manifest_bytes, secret=key, algorithm="sha256").hexdigest()
+    return {"algorithm": "HMAC-SHA256", "key": source, "signature": digest}
+
+
+def _check_signature(manifest_bytes: bytes, signature_bytes: bytes | None) -> None:
+    key_name = _signing_key()[1]
+    if signature_bytes is None:
+        raise BackupError(
+            "ไฟล์สำรองข้อมูลไม่มีลายมือชื่อ (manifest.sig) จึงยืนยันไม่ได้ว่าไม่ถูกแก้ไข ไม่มีการเปลี่ยนแปลงใดๆ")
+    try:
+        claimed = json.loads(signature_bytes.decode("utf-8"))["signature"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        claimed = ""
+    if not isinstance(claimed, str) or not constant_time_compare(claimed, sign(manifest_bytes)["signature"]):
+        raise BackupError(
+            "ลายมือชื่อของไฟล์สำรองข้อมูลไม่ถูกต้อง: ไฟล์ถูกแก้ไขหลังสำรอง หรือสำรองด้วยกุญแจอื่น "
+            f"({key_name} ของเครื่องนี้ต้องเป็นค่าเดียวกับตอนสำรอง) ไม่มีการเปลี่ยนแปลงใดๆ")
+
+
+def _check_shape(manifest) -> None:
+    """A manifest with the keys and types restore relies on; anything else gets a Thai message, not a traceback."""
+    def file_entry_ok(f) -> bool:
+        return (isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("sha256"), str)
+                and isinstance(f.get("size"), int))
+
+    problems = []
+    if not isinstance(manifest, dict):
+        raise BackupError("manifest.json ในไฟล์สำรองข้อมูลไม่ถูกต้อง: ไม่ใช่ข้อมูลแบบ object")
+    if not file_entry_ok({**manifest["data"], "name": DATA} if isinstance(manifest.get("data"), dict) else None):
+        problems.append("ไม่มีหรือไม่ถูกต้อง: data (ขนาดและ sha256 ของ data.json)")
+    if not isinstance(manifest.get("files"), list) or not all(file_entry_ok(f) for f in manifest["files"]):
+        problems.append("ไม่มีหรือไม่ถูกต้อง: files (รายการไฟล์เอกสารหลักฐาน)")
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
+        problems.append("ไม่มีหรือไม่ถูกต้อง: counts (จำนวนแถวของแต่ละตาราง)")
+    migrations = manifest.get("migrations", [])
+    if not isinstance(migrations, list) or not all(
+            isinstance(m, list) and len(m) == 2 and all(isinstance(x, str) for x in m) for m in migrations):
+        problems.append("ไม่ถูกต้อง: migrations")
+    if not isinstance(manifest.get("skipped", []), list) or not isinstance(manifest.get("created_at", ""), str):
+        problems.append("ไม่ถูกต้อง: skipped หรือ created_at")
+    if problems:
+        raise BackupError("manifest.json ในไฟล์สำรองข้อมูลไม่ครบหรือผิดรูปแบบ ไม่มีการเปลี่ยนแปลงใดๆ:\n" + "\n".join(problems))
 
 
 def _is_excluded(model) -> bool:
@@ -145,7 +205,7 @@ def _evidence_names(using: str) -> list[str]:
 def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: bool = False) -> Result:
     """Write the archive; refuses missing or altered evidence files unless skip_damaged."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a folder we create: the server's account only
     root = Path(settings.MEDIA_ROOT)
     connection = connections[using]
     with tempfile.TemporaryDirectory(prefix="kpi-backup-") as tmp:
@@ -200,9 +260,11 @@ def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: 
         try:
             with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
                 blob = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size, info.mtime, info.mode = len(blob), int(dt.datetime.now().timestamp()), 0o600
-                tar.addfile(info, io.BytesIO(blob))
+                signature = json.dumps(sign(blob)).encode()
+                for name, content in ((MANIFEST, blob), (SIGNATURE, signature)):
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mtime, info.mode = len(content), int(dt.datetime.now().timestamp()), 0o600
+                    tar.addfile(info, io.BytesIO(content))
                 tar.add(data_path, arcname=DATA, recursive=False)
                 for f in files:
                     tar.add(root / f["name"], arcname=FILES + f["name"], recursive=False)
@@ -248,19 +310,33 @@ def _check_manifest(manifest: dict, using: str) -> None:
 
 
 def _read_archive(archive: Path, staging: Path) -> tuple[dict, Path, dict[str, Path]]:
-    """One pass over the archive: members to staging, hashed on the way; checked against the manifest."""
-    manifest, data_path, found, hashes = None, None, {}, {}
+    """One pass over the archive: members to staging, hashed on the way; checked against the manifest.
+
+    The gzip stream is read to its very end, so its CRC-32 and length trailer are
+    checked too (tarfile alone stops at the tar's end-of-archive blocks).
+    """
+    manifest_bytes, signature_bytes, data_path, found, hashes = None, None, None, {}, {}
     try:
-        tar = tarfile.open(archive, mode="r:*")
-    except (OSError, tarfile.TarError) as exc:
+        with open(archive, "rb") as fh:
+            if fh.read(2) != b"\x1f\x8b":
+                raise BackupError("ไฟล์นี้ไม่ใช่ไฟล์สำรองข้อมูล (.tar.gz)")
+        stream = gzip.open(archive, "rb")
+        tar = tarfile.open(fileobj=stream, mode="r|")
+    except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
         raise BackupError(f"เปิดไฟล์สำรองข้อมูลไม่ได้: {exc}") from exc
-    with tar:
+    with stream, tar:
         try:
             for member in tar:
                 if not member.isfile():
                     raise BackupError(f"ไฟล์สำรองข้อมูลมีรายการที่ไม่ใช่ไฟล์: {member.name!r}")
-                if member.name == MANIFEST:
-                    manifest = json.loads(tar.extractfile(member).read().decode("utf-8"))
+                if member.name in (MANIFEST, SIGNATURE):
+                    if member.size > 64 * 1024 * 1024:
+                        raise BackupError(f"{member.name} ในไฟล์สำรองข้อมูลใหญ่ผิดปกติ")
+                    content = tar.extractfile(member).read()
+                    if member.name == MANIFEST:
+                        manifest_bytes = content
+                    else:
+                        signature_bytes = content
                     continue
                 if member.name == DATA:
                     target = staging / DATA
@@ -271,8 +347,9 @@ def _read_archive(archive: Path, staging: Path) -> tuple[dict, Path, dict[str, P
                     raise BackupError(f"ไฟล์สำรองข้อมูลมีรายการที่ไม่รู้จัก: {member.name!r}")
                 digest, size = hashlib.sha256(), 0
                 src = tar.extractfile(member)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with open(target, "wb") as out:
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as out:
                     while chunk := src.read(CHUNK):
                         digest.update(chunk)
                         size += len(chunk)
@@ -285,14 +362,22 @@ def _read_archive(archive: Path, staging: Path) -> tuple[dict, Path, dict[str, P
                         raise BackupError(f"ไฟล์สำรองข้อมูลมีไฟล์ {name} ซ้ำ")
                     found[name] = target
                     hashes[name] = (digest.hexdigest(), size)
+            while stream.read(CHUNK):  # the rest of the gzip stream, to its CRC and length trailer
+                pass
         except (OSError, EOFError, UnicodeDecodeError, ValueError, tarfile.TarError, zlib.error) as exc:
             raise BackupError(f"ไฟล์สำรองข้อมูลเสียหรือไม่ครบ: {exc}") from exc
-    if manifest is None or data_path is None:
+    if manifest_bytes is None or data_path is None:
         raise BackupError("ไฟล์สำรองข้อมูลไม่ครบ: ไม่มี manifest.json หรือ data.json")
+    _check_signature(manifest_bytes, signature_bytes)
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BackupError(f"manifest.json ในไฟล์สำรองข้อมูลอ่านไม่ได้: {exc}") from exc
+    _check_shape(manifest)
     problems = []
     if hashes[DATA] != (manifest["data"]["sha256"], manifest["data"]["size"]):
         problems.append("data.json ไม่ตรงกับ sha256 ใน manifest")
-    listed = {f["name"]: f for f in manifest.get("files", [])}
+    listed = {f["name"]: f for f in manifest["files"]}
     for name, f in listed.items():
         if name not in found:
             problems.append(f"ไม่มีไฟล์ {name}")
@@ -315,7 +400,7 @@ def restore_backup(archive: Path, *, using: str = DEFAULT_DB_ALIAS) -> Result:
     archive = Path(archive)
     root = Path(settings.MEDIA_ROOT)
     _check_target(using)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Staged inside the evidence folder so moving a file into place is a rename on one file system.
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=root))
     moved: list[Path] = []
@@ -341,7 +426,7 @@ def restore_backup(archive: Path, *, using: str = DEFAULT_DB_ALIAS) -> Result:
                 dest = root / name
                 if dest.exists():
                     continue  # the same bytes, checked above
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 os.replace(staged, dest)
                 moved.append(dest)
     except BaseException:

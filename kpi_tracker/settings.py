@@ -39,6 +39,26 @@ DEBUG = env_bool("DEBUG", True)
 TESTING = "pytest" in sys.modules or env_bool("KPI_TESTING", False)
 
 _DEV_SECRET = "django-insecure-dev-only-kpi-tracker-never-use-in-production"
+
+
+def weak_secret_key(key: str) -> bool:
+    """A key someone typed or patterned rather than generated.
+
+    At least 50 characters, at least 10 different ones, and no repetition that
+    compresses it below 40 bytes (60 x "a" or "abcdefghij" x 6 do; 50 random
+    hex digits or `python -c "import secrets; print(secrets.token_urlsafe(50))"` don't).
+    """
+    import zlib
+
+    return (
+        key == _DEV_SECRET
+        or key.startswith("django-insecure")
+        or len(key) < 50
+        or len(set(key)) < 10
+        or len(zlib.compress(key.encode(), 9)) < 40
+    )
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -46,12 +66,20 @@ if not SECRET_KEY:
             "SECRET_KEY must be set when DEBUG is off (production mode)."
         )
     SECRET_KEY = _DEV_SECRET
-elif not DEBUG and (
-    SECRET_KEY == _DEV_SECRET or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50
-):
+elif not DEBUG and weak_secret_key(SECRET_KEY):
     raise ImproperlyConfigured(
-        "SECRET_KEY is too weak for production: use at least 50 random characters."
+        "SECRET_KEY is too weak for production: use at least 50 random characters "
+        '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
     )
+
+# Backups (manage.py backup) carry an HMAC-SHA256 of their manifest; restore and
+# restore --verify refuse an archive whose signature does not match. The key is
+# BACKUP_SIGNING_KEY, or, when that is unset, one derived from SECRET_KEY (so a
+# new SECRET_KEY makes older backups unverifiable: set BACKUP_SIGNING_KEY to
+# keep them independent of SECRET_KEY rotation).
+BACKUP_SIGNING_KEY = os.environ.get("BACKUP_SIGNING_KEY", "")
+if BACKUP_SIGNING_KEY and not DEBUG and len(BACKUP_SIGNING_KEY) < 32:
+    raise ImproperlyConfigured("BACKUP_SIGNING_KEY is too short: use at least 32 random characters.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -106,9 +134,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-# Behind one reverse proxy (the deployment in README.md) the client address is
-# the last one the proxy appended to X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+# Behind reverse proxies (the deployment in README.md: one TLS proxy) the
+# client's address is the one the nearest proxy appended to X-Forwarded-For,
+# not REMOTE_ADDR (the proxy itself): kpi_tracker/client_ip.py reads it.
+# django-axes' own AXES_IPWARE_PROXY_COUNT does nothing without django-ipware
+# installed and AXES_IPWARE_META_PRECEDENCE_ORDER set, which is how one stranger
+# could lock everybody out from behind the proxy.
+KPI_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "kpi_tracker.client_ip.client_ip"
 
 ROOT_URLCONF = "kpi_tracker.urls"
 
@@ -139,8 +172,17 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers wait for each other instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent writers (runserver and gunicorn serve several requests at once)
+    # wait for each other instead of failing with "database is locked": WAL lets
+    # readers go on while one writes; BEGIN IMMEDIATE takes the write lock at the
+    # start of every transaction, so a transaction that read first never has to
+    # upgrade its lock (which SQLite refuses at once, whatever the timeout);
+    # timeout (seconds) is how long a writer waits for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    })
 else:
     # test_<name of the database in DATABASE_URL>, so runs against different
     # databases on one server never share (and drop) each other's test database.
@@ -203,6 +245,9 @@ MEDIA_URL = "/evidence-not-served/"
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Evidence (and backups, kpi_tracker/backup.py) readable by the server's account only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -240,6 +285,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kpi-tracker@localhost
 # Reports print Thai digits (the document style of Thai government reports);
 # set REPORT_THAI_DIGITS=0 for Arabic digits.
 REPORT_THAI_DIGITS = env_bool("REPORT_THAI_DIGITS", True)
+# PDF scorecards rendered at once (reports/throttle.py), across all workers of the
+# machine and per user; keep the total below the number of gunicorn workers so
+# pages stay served while PDFs render.
+REPORT_PDF_CONCURRENCY = int(os.environ.get("REPORT_PDF_CONCURRENCY", "1"))
+REPORT_PDF_PER_USER = int(os.environ.get("REPORT_PDF_PER_USER", "1"))
 
 LOGGING = {
     "version": 1,

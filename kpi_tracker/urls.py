@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("reports/", include("reports.urls")),
 ]
+
+handler400 = "kpi_tracker.views.bad_request"

@@ -21,6 +21,7 @@ from kpi_tracker import thai
 
 from . import charts
 from .scorecard import PeriodError, build_scorecard, scorecard_request
+from .throttle import bounded
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -78,6 +79,7 @@ def _download(sc, content: bytes, ext: str, content_type: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@bounded("pdf")
 @thai_document
 def scorecard_pdf(request):
     from .pdf import render_pdf

@@ -599,7 +599,7 @@ def test_recording_a_policy_kpi_with_any_input(client, settings, users, plan, va
         ok = form.is_valid()
         if ok:
             v = form.cleaned_data["value"]
-            ok = abs(v) < Decimal("1e10") and form.cleaned_data["measured_on"] <= TODAY
+            ok = abs(v) < Decimal("1e10") and FY_START <= form.cleaned_data["measured_on"] <= TODAY
         if not ok:
             assert out.status == 400
             return assert_refused(out, before, after)

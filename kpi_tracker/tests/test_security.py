@@ -76,6 +76,40 @@ def test_the_lockout_page_follows_the_chosen_language(client, clerk):
     assert "15 minutes" in response.content.decode()
 
 
+def test_behind_the_proxy_a_stranger_cannot_lock_a_colleague_out(client, clerk, settings):
+    """AXES_PROXY_COUNT=1 (README's deployment): every request comes from the proxy's
+    address; the lockout must key on the client's address the proxy appended."""
+    settings.KPI_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    stranger = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    # What the stranger writes into the header himself stands left of what the proxy appends.
+    spoofing = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7, 203.0.113.5"}
+    colleague = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "clerk", "password": "wrong-password"}, **(stranger if i % 2 else spoofing))
+    locked = client.post(LOGIN, {"username": "clerk", "password": PASSWORD}, **stranger)
+    assert locked.status_code == 429  # the stranger is locked out
+    from django.test import Client
+
+    other = Client()
+    assert other.post(LOGIN, {"username": "clerk", "password": PASSWORD}, **colleague).status_code == 302
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+
+
+def test_without_a_proxy_the_header_is_ignored(client, clerk, settings):
+    """AXES_PROXY_COUNT=0 (no proxy): X-Forwarded-For is whatever a client wrote; a new
+    made-up address per try must not give a stranger new attempts."""
+    settings.KPI_PROXY_COUNT = 0
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "clerk", "password": "wrong-password"},
+                    REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+    again = client.post(LOGIN, {"username": "clerk", "password": PASSWORD},
+                        REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="10.0.0.99")
+    assert again.status_code == 429
+
+
 # --- sessions and passwords --------------------------------------------------------
 
 def test_sessions_expire_after_the_working_day(client, clerk):

@@ -1,9 +1,12 @@
 """Production mode: refuses a missing or weak key; check --deploy is clean."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +26,17 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
 def test_production_mode_refuses_a_weak_secret_key():
     result = manage("check", DEBUG="0", SECRET_KEY="short")
     assert result.returncode != 0 and "too weak" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["a" * 60, "abcdefghij" * 6, "0123456789" * 5 + "x"])
+def test_production_mode_refuses_a_long_but_patterned_secret_key(key):
+    result = manage("check", DEBUG="0", SECRET_KEY=key, ALLOWED_HOSTS="x")
+    assert result.returncode != 0 and "too weak" in result.stderr
+
+
+def test_production_mode_accepts_a_generated_secret_key():
+    result = manage("check", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="x")
+    assert result.returncode == 0, result.stderr
 
 
 def test_check_deploy_is_clean_in_production_mode():

@@ -1,6 +1,7 @@
 """python manage.py restore FILE: a backup into an empty, migrated database, all or nothing.
 
-`--verify` only checks the archive (every checksum) and changes nothing.
+`--verify` only checks the archive (its signature, the whole gzip stream, every
+checksum) and changes nothing.
 """
 
 from pathlib import Path
@@ -26,8 +27,8 @@ class Command(BaseCommand):
                 manifest = verify_backup(archive)
                 rows = sum(manifest["counts"].values())
                 self.stdout.write(
-                    f"ไฟล์สำรองข้อมูลสมบูรณ์: สร้างเมื่อ {manifest['created_at']}, {rows:,} แถว, "
-                    f"ไฟล์เอกสารหลักฐาน {len(manifest['files']):,} ไฟล์ (sha256 ตรงทุกไฟล์)"
+                    f"ไฟล์สำรองข้อมูลสมบูรณ์: สร้างเมื่อ {manifest.get('created_at', '?')}, {rows:,} แถว, "
+                    f"ไฟล์เอกสารหลักฐาน {len(manifest['files']):,} ไฟล์ (ลายมือชื่อถูกต้อง, sha256 ตรงทุกไฟล์)"
                 )
                 return
             result = restore_backup(archive, using=database)
