@@ -89,7 +89,8 @@
     try { path = new URL(xhr.responseURL).pathname; } catch (e) { return; }
     if (xhr.status !== 401 && !path.endsWith(LOGIN_PATH)) return;
     event.detail.shouldSwap = false;
-    const form = formOf(event.detail.elt);
+    // detail.elt is the swap target here; the form that sent the request is in requestConfig.
+    const form = formOf((event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt);
     if (form) {
       const saved = visibleValues(form);
       sessionStorage.setItem(UNSAVED, JSON.stringify({ action: form.getAttribute("action"), ...saved }));
@@ -222,7 +223,9 @@
   }
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeCalendars(); });
   document.addEventListener("click", (event) => {
-    if (!event.target.closest(".be-calendar, .be-calendar-button")) closeCalendars();
+    // A month button re-renders the calendar, so its target may be gone from the page by now.
+    if (!event.target.isConnected || event.target.closest(".be-calendar, .be-calendar-button")) return;
+    closeCalendars();
   });
   document.addEventListener("htmx:load", (event) => enhanceDates(event.detail.elt));
 
