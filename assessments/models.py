@@ -12,7 +12,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, level_validators
@@ -222,7 +221,7 @@ class Notice(models.Model):
     body = models.TextField(_("ข้อความ"), blank=True)
     # A path inside this site ("/indicators/2/?round=3"); e-mails make it absolute with SITE_URL.
     link = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(_("เมื่อ"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("เมื่อ"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("อ่านเมื่อ"), null=True, blank=True)
 
     objects = NoticeQuerySet.as_manager()

@@ -223,3 +223,51 @@ def test_the_calendar_shows_buddhist_era_years_and_the_field_works_without_javas
         assert StepCompletion.objects.get(step=second).done_on == dt.date(2022, 4, 2)
     finally:
         context.close()
+
+
+def test_the_new_pages_fit_a_390_pixel_wide_screen(new_page, live_server, users, indicator, rounds, returned_world,
+                                                   tmp_path):
+    """To-do list, indicator page (returned tab, report form, calendar open), notices, confirmation pages."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments import services
+    from assessments.tests.test_browser import fits, tiny_pdf
+
+    services.round_return(indicator=indicator, round=rounds[6], by=users["director"], comment=COMMENT * 2)
+    c = returned_world[0].completions.get()
+    services.step_edit(step=returned_world[0], by=users["owner"], done_on=c.done_on, note=c.note,
+                       expected_completion_id=c.pk, expected_version=c.version,
+                       files=[SimpleUploadedFile("รายงานการประชุมคณะทำงาน_ครั้งที่1_2565_ฉบับแก้ไข.pdf",
+                                                 tiny_pdf(tmp_path / "x.pdf"))])
+    evidence = c.evidence.get()
+    results = {}
+    for width in (390, 1280):
+        page = new_page({"width": width, "height": 844})
+        login(page, live_server, users["owner"])
+        results[f"my-{width}"] = fits(page, width)
+        page.screenshot(path=f"/tmp/i14-my-{width}.png", full_page=True)
+        page.goto(f"{live_server.url}/indicators/{indicator.pk}/")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        page.locator(".be-calendar-button").first.click()
+        page.locator(f"#evidence-{evidence.pk}").get_by_role("link", name="นำออก").click()
+        page.get_by_role("button", name="ยืนยันนำออก").wait_for()
+        results[f"indicator-{width}"] = fits(page, width)
+        page.screenshot(path=f"/tmp/i14-indicator-{width}.png", full_page=True)
+        page.goto(f"{live_server.url}{reverse('assessments:notices')}")
+        results[f"notices-{width}"] = fits(page, width)
+        page.screenshot(path=f"/tmp/i14-notices-{width}.png", full_page=True)
+        page.goto(f"{live_server.url}{reverse('assessments:evidence-remove-confirm', args=[evidence.pk])}")
+        results[f"evidence-confirm-{width}"] = fits(page, width)
+    services.round_submit(indicator=indicator, round=rounds[6], by=users["owner"], note="แก้แล้ว")
+    for width in (390, 1280):
+        page = new_page({"width": width, "height": 844})
+        login(page, live_server, users["director"])
+        page.goto(f"{live_server.url}{reverse('assessments:review', args=[indicator.pk, rounds[6].pk])}")
+        results[f"review-{width}"] = fits(page, width)
+        page.get_by_label("ความเห็นถึงผู้รับผิดชอบ").fill(COMMENT)
+        page.get_by_role("button", name="ส่งกลับแก้ไข…").click()
+        page.get_by_role("button", name="ยืนยันส่งกลับแก้ไข").wait_for()
+        results[f"confirm-{width}"] = fits(page, width)
+        page.screenshot(path=f"/tmp/i14-confirm-{width}.png", full_page=True)
+    overflowing = {name: info for name, info in results.items() if not info["fits"]}
+    assert not overflowing, overflowing
