@@ -271,3 +271,50 @@ def test_the_new_pages_fit_a_390_pixel_wide_screen(new_page, live_server, users,
         page.screenshot(path=f"/tmp/i14-confirm-{width}.png", full_page=True)
     overflowing = {name: info for name, info in results.items() if not info["fits"]}
     assert not overflowing, overflowing
+
+
+def test_upload_removal_and_untick_keep_history_and_tabs_true_without_a_reload(
+        new_page, live_server, users, indicator, rounds, fy_today, tmp_path):
+    from assessments.models import Evidence
+    from assessments.tests.test_browser import tiny_pdf
+
+    fy_today(dt.date(2022, 2, 15))
+    first = steps(indicator)[0]
+    pdf = tmp_path / "คำสั่งแต่งตั้ง.pdf"
+    tiny_pdf(pdf)
+    page = new_page()
+    login(page, live_server, users["owner"])
+    page.goto(f"{live_server.url}/indicators/{indicator.pk}/?round={rounds[6].pk}")
+    page.evaluate("window.__marker = 'same page'")
+    row = page.locator(f"#step-{first.pk}")
+    row.get_by_role("checkbox").check()
+    row.get_by_text("วันที่ดำเนินการ หมายเหตุ และเอกสารหลักฐาน").click()
+    row.get_by_label("เอกสารหลักฐาน").set_input_files(str(pdf))
+    row.get_by_role("button", name="บันทึก ขั้นตอนที่ 1").click()
+    history = page.locator("#history")
+    history.get_by_text("แนบเอกสารหลักฐาน").wait_for()
+    # The file's name opens it in the browser (inline), for those allowed to see it.
+    link = page.locator(f"#step-{first.pk}").get_by_role("link", name=pdf.name)
+    assert link.get_attribute("href") == reverse("assessments:evidence-view", args=[Evidence.objects.get().pk])
+
+    # Removing asks first; cancelling keeps the file; confirming removes it and the history says so.
+    row = page.locator(f"#step-{first.pk}")
+    row.get_by_role("link", name="นำออก").click()
+    row.get_by_role("link", name="ยกเลิก").click()
+    assert row.locator(".evidence-confirm").count() == 0 and Evidence.objects.get().removed_at is None
+    row.get_by_role("link", name="นำออก").click()
+    row.get_by_label("เหตุผล (ถ้ามี)").fill("แนบผิดไฟล์")
+    row.get_by_role("button", name="ยืนยันนำออก").click()
+    history.get_by_text("นำเอกสารหลักฐานออก").wait_for()
+    assert Evidence.objects.get().removed_at is not None
+    assert page.locator(f"#step-{first.pk}").get_by_role("link", name=pdf.name).count() == 0
+
+    # Un-tick with a reason: level and history follow.
+    row = page.locator(f"#step-{first.pk}")
+    row.get_by_role("checkbox").uncheck()
+    row.locator("summary").click()
+    row.get_by_label("เหตุผล (เมื่อยกเลิกเครื่องหมายดำเนินการแล้ว)").fill("ยังไม่ได้ลงนาม")
+    row.get_by_role("button", name="บันทึก ขั้นตอนที่ 1").click()
+    history.get_by_text("ยกเลิกการดำเนินการ").wait_for()
+    panel(page).get_by_text("ผลการประเมินตนเอง: ระดับ 0").wait_for()
+    assert page.evaluate("window.__marker") == "same page"

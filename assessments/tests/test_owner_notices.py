@@ -355,3 +355,24 @@ def test_removed_evidence_is_404_for_all_but_administrators(client, users, indic
     client.force_login(users[role])
     assert client.get(reverse("assessments:evidence-download", args=[e.pk])).status_code == status
     assert client.get(reverse("assessments:evidence-view", args=[e.pk])).status_code == status
+
+
+def test_the_notice_list_and_the_nav_count_take_the_same_queries_at_3_and_30_notices(client, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users["owner"])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("assessments:notices")).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(n):
+        Notice.objects.bulk_create(Notice(recipient=users["owner"], kind="reminder", title=f"แจ้งเตือน {i}",
+                                          link="/my/") for i in range(n))
+
+    add(3)
+    small = count()
+    add(27)
+    assert count() == small
