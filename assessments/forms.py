@@ -47,4 +47,5 @@ class RoundReportForm(forms.Form):
     results = forms.CharField(label=_("ผลการดำเนินงาน"), required=False, strip=False, error_messages=NO_NUL)
     problems = forms.CharField(label=_("ปัญหา/อุปสรรค"), required=False, strip=False, error_messages=NO_NUL)
     remedies = forms.CharField(label=_("แนวทางแก้ไข/ข้อเสนอแนะ"), required=False, strip=False, error_messages=NO_NUL)
-    version = forms.IntegerField(required=False, min_value=0, error_messages={"invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง")})
+    version = forms.IntegerField(required=False, min_value=0, error_messages={
+        "invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง"), "min_value": _("ข้อมูลฟอร์มไม่ถูกต้อง")})

@@ -94,6 +94,14 @@ def round_returned(*, assessment, by) -> list[Notice]:
                   link=indicator_link(indicator, rnd), exclude=by)
 
 
+def round_reopened(*, assessment, by) -> list[Notice]:
+    """An administrator reopened a decided round: to its owners it is returned, with the reason."""
+    indicator, rnd = assessment.indicator, assessment.round
+    return notify(recipients=owners_of(indicator), kind=K.ROUND_RETURNED, indicator=indicator, round=rnd,
+                  title=f"{_label(indicator, rnd)}: เปิดรอบให้แก้ไขอีกครั้ง", body=assessment.review_comment,
+                  link=indicator_link(indicator, rnd), exclude=by)
+
+
 def round_verified(*, assessment, by) -> list[Notice]:
     indicator, rnd = assessment.indicator, assessment.round
     return notify(recipients=owners_of(indicator), kind=K.ROUND_VERIFIED, indicator=indicator, round=rnd,

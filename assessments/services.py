@@ -455,6 +455,7 @@ def round_reopen(*, indicator: Indicator, round: Round, by, reason: str) -> Roun
     assessment.save()
     _history(indicator_id=indicator.pk, action=A.ROUND_REOPENED, actor=by, round=round, before=before,
              after={"status": assessment.status}, comment=reason)
+    notices.round_reopened(assessment=assessment, by=by)
     return assessment
 
 

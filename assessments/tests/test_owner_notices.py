@@ -376,3 +376,59 @@ def test_the_notice_list_and_the_nav_count_take_the_same_queries_at_3_and_30_not
     small = count()
     add(27)
     assert count() == small
+
+
+def test_a_reopened_round_tells_its_owners_why(users, indicator, rounds, django_capture_on_commit_callbacks):
+    services.step_complete(step=steps_of(indicator)[1], done_on=dt.date(2022, 1, 10), by=users["owner"])
+    services.round_submit(indicator=indicator, round=rounds[6], by=users["owner"])
+    services.round_verify(indicator=indicator, round=rounds[6], by=users["director"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.round_reopen(indicator=indicator, round=rounds[6], by=users["admin"], reason="แก้วันที่ขั้นตอนที่ 1")
+    n = Notice.objects.get(recipient=users["owner"], title__contains="เปิดรอบให้แก้ไขอีกครั้ง")
+    assert n.body == "แก้วันที่ขั้นตอนที่ 1"
+    assert "owner@example.go.th" in {m.to[0] for m in mail.outbox}
+
+
+# --- 8. bad input on the new URLs: a Thai message, nothing changed ------------------------------
+
+@pytest.mark.parametrize("data,message", [
+    ({"results": "ก" * 5001, "problems": "", "remedies": "", "version": "0"}, "ผลการดำเนินงานยาวเกินไป"),
+    ({"results": "ก", "problems": "ข\x00", "remedies": "", "version": "0"}, "อักขระควบคุม"),
+    ({"results": "ก", "problems": "", "remedies": "", "version": "หนึ่ง"}, "ข้อมูลฟอร์มไม่ถูกต้อง"),
+    ({"results": "ก", "problems": "", "remedies": "", "version": "-1"}, "ข้อมูลฟอร์มไม่ถูกต้อง"),
+])
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_bad_round_report_gets_a_thai_message_and_saves_nothing(client, users, indicator, rounds, data, message, htmx):
+    client.force_login(users["owner"])
+    url = reverse("assessments:round-report", args=[indicator.pk, rounds[12].pk])
+    response = client.post(url, data, headers={"HX-Request": "true"} if htmx else {}, follow=not htmx)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body
+    assert not HistoryEntry.objects.filter(action="report_edited").exists()
+    assert not RoundAssessment.objects.exclude(report_results="").exists()
+
+
+@pytest.mark.parametrize("data", [{}, {"action": "delete"}, {"action": "verify", "level": "9"},
+                                  {"action": "verify", "level": "²"}, {"action": "verify", "level": "1"}])
+def test_a_bad_confirmation_request_is_a_thai_400_and_changes_nothing(client, users, indicator, rounds, data):
+    s = steps_of(indicator)
+    for n in (1, 2):
+        services.step_complete(step=s[n], done_on=dt.date(2022, 1, 10 + n), by=users["owner"])
+    services.round_submit(indicator=indicator, round=rounds[6], by=users["owner"])
+    client.force_login(users["director"])
+    response = client.post(reverse("assessments:round-confirm", args=[indicator.pk, rounds[6].pk]), data)
+    assert response.status_code == 400
+    assert re.search("กรุณา|ผลการตรวจสอบต้อง", response.content.decode())
+    assert RoundAssessment.objects.get(indicator=indicator, round=rounds[6]).status == "submitted"
+
+
+def test_odd_ids_on_the_notice_and_confirm_urls_are_404_never_500(client, users, indicator):
+    client.force_login(users["owner"])
+    assert client.post(reverse("assessments:notice-open", args=[999999])).status_code == 404
+    c = services.step_complete(step=steps_of(indicator)[1], done_on=dt.date(2022, 1, 10), by=users["owner"],
+                               files=[SimpleUploadedFile("หลักฐาน.pdf", PDF)])
+    url = reverse("assessments:evidence-remove-confirm", args=[c.evidence.get().pk])
+    for round_param in ("abc", "99999", "", "1" * 30):
+        assert client.get(url, {"round": round_param}).status_code == 200
