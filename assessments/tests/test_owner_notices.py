@@ -432,3 +432,23 @@ def test_odd_ids_on_the_notice_and_confirm_urls_are_404_never_500(client, users,
     url = reverse("assessments:evidence-remove-confirm", args=[c.evidence.get().pk])
     for round_param in ("abc", "99999", "", "1" * 30):
         assert client.get(url, {"round": round_param}).status_code == 200
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("31/03/2565", dt.date(2022, 3, 31)), ("๓๑/๐๓/๒๕๖๕", dt.date(2022, 3, 31)), ("1.4.2565", dt.date(2022, 4, 1)),
+    (" 1 / 4 / 2565 ", dt.date(2022, 4, 1)), ("2022-03-31", dt.date(2022, 3, 31)), ("2565-03-31", dt.date(2022, 3, 31)),
+    ("31/03/2022", dt.date(2022, 3, 31)),
+])
+def test_typed_dates_parse_to_the_stored_iso_date_and_back(typed, expected):
+    from kpi_tracker import thai
+
+    assert thai.parse_input_date(typed) == expected
+    assert thai.parse_input_date(thai.format_input_date(expected)) == expected
+
+
+@pytest.mark.parametrize("typed", ["", "31/02/2565", "2565", "31/03/65", "๓๑/๐๓", "0/0/0000", "1/1/99999"])
+def test_typed_dates_that_are_not_dates_raise_value_error(typed):
+    from kpi_tracker import thai
+
+    with pytest.raises(ValueError):
+        thai.parse_input_date(typed)
