@@ -63,7 +63,10 @@ def get_evidence_for_user(user, pk, *, for_edit: bool = False) -> Evidence:
         evidence = Evidence.objects.select_related("completion__step__criteria_set").get(pk=pk)
     except (Evidence.DoesNotExist, ValueError, TypeError):
         raise Http404(_("ไม่พบเอกสารหลักฐาน"))
-    get_indicator_for_user(user, evidence.completion.step.criteria_set.indicator_id, for_edit=for_edit)
+    indicator = get_indicator_for_user(user, evidence.completion.step.criteria_set.indicator_id, for_edit=for_edit)
+    # Removed evidence is gone for everyone but administrators (who may need it for an audit).
+    if evidence.removed_at is not None and not can_administer(user, indicator):
+        raise Http404(_("ไม่พบเอกสารหลักฐาน"))
     return evidence
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
+from .models import Evidence, HistoryEntry, Notice, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,3 +48,10 @@ class PolicyKPIMeasurementAdmin(ReadOnlyAdmin):
     list_display = ["kpi", "value", "measured_on", "source", "recorded_by"]
     list_filter = ["measured_on"]
     search_fields = ["kpi__name", "source"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "recipient__username"]

@@ -1,18 +1,33 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kpi_tracker import thai
+
 # Django's Thai catalogue has no translation of its own message for NUL characters
 # (which PostgreSQL cannot store in text either): say it in Thai.
 NO_NUL = {"null_characters_not_allowed": _("ข้อความมีอักขระควบคุม (NUL) ที่บันทึกไม่ได้ กรุณาลบออกแล้วบันทึกอีกครั้ง")}
+
+
+class BuddhistDateField(forms.CharField):
+    """A date typed as 31/03/2565 (Thai or Arabic digits); ISO 2022-03-31 is accepted too."""
+
+    default_error_messages = {"invalid": _("วันที่ไม่ถูกต้อง พิมพ์เป็น วว/ดด/ปปปป (พ.ศ.) เช่น 31/03/2565")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return thai.parse_input_date(value)
+        except (ValueError, OverflowError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class StepForm(forms.Form):
     """One milestone step: the checkbox is the real control; the rest describes it."""
 
     done = forms.BooleanField(required=False)
-    done_on = forms.DateField(
-        label=_("วันที่ดำเนินการ"), required=False, error_messages={"invalid": _("วันที่ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว)")}
-    )
+    done_on = BuddhistDateField(label=_("วันที่ดำเนินการ"), required=False)
     note = forms.CharField(label=_("หมายเหตุ"), required=False, strip=False, error_messages=NO_NUL)
     reason = forms.CharField(label=_("เหตุผล"), required=False, error_messages=NO_NUL)
     completion_id = forms.IntegerField(required=False, error_messages={"invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง")})
@@ -24,3 +39,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("เหตุผล"), required=False, error_messages=NO_NUL)
     note = forms.CharField(label=_("หมายเหตุ"), required=False, error_messages=NO_NUL)
     round = forms.IntegerField(required=False, error_messages={"invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง")})
+
+
+class RoundReportForm(forms.Form):
+    """รายงานผลการดำเนินงาน of one round."""
+
+    results = forms.CharField(label=_("ผลการดำเนินงาน"), required=False, strip=False, error_messages=NO_NUL)
+    problems = forms.CharField(label=_("ปัญหา/อุปสรรค"), required=False, strip=False, error_messages=NO_NUL)
+    remedies = forms.CharField(label=_("แนวทางแก้ไข/ข้อเสนอแนะ"), required=False, strip=False, error_messages=NO_NUL)
+    version = forms.IntegerField(required=False, min_value=0, error_messages={
+        "invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง"), "min_value": _("ข้อมูลฟอร์มไม่ถูกต้อง")})

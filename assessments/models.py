@@ -114,6 +114,16 @@ class RoundAssessment(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(_("ความเห็นผู้ตรวจสอบ"), blank=True)
+    # The owner's round report (รายงานผลการดำเนินงาน), as Thai KPI reports carry it per
+    # indicator and round; kept on this row so progress_for reads it with no extra query.
+    report_results = models.TextField(_("ผลการดำเนินงาน"), blank=True)
+    report_problems = models.TextField(_("ปัญหา/อุปสรรค"), blank=True)
+    report_remedies = models.TextField(_("แนวทางแก้ไข/ข้อเสนอแนะ"), blank=True)
+    report_version = models.PositiveIntegerField(default=0)
+    report_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    report_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("ผลการประเมินรายรอบ")
@@ -144,6 +154,7 @@ class HistoryEntry(models.Model):
         ROUND_VERIFIED = "round_verified", _("ผ่านการตรวจสอบ")
         ROUND_RETURNED = "round_returned", _("ส่งกลับแก้ไข")
         ROUND_REOPENED = "round_reopened", _("เปิดรอบให้แก้ไขอีกครั้ง")
+        REPORT_EDITED = "report_edited", _("แก้ไขรายงานผลการดำเนินงาน")
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="history")
     round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -183,6 +194,46 @@ class PolicyKPIMeasurement(models.Model):
 
     def __str__(self):
         return f"{self.kpi.number}: {self.value} ({self.measured_on})"
+
+
+class NoticeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notice(models.Model):
+    """การแจ้งเตือน: one message to one person, shown in the app (and e-mailed by a channel)."""
+
+    class Kind(models.TextChoices):
+        ROUND_RETURNED = "round_returned", _("ส่งกลับแก้ไข")
+        ROUND_VERIFIED = "round_verified", _("ผ่านการตรวจสอบ")
+        ROUND_SUBMITTED = "round_submitted", _("ส่งผลการประเมินตนเอง")
+        REMINDER = "reminder", _("แจ้งเตือนก่อนปิดรอบ")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("ประเภท"), max_length=20, choices=Kind.choices)
+    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("เรื่อง"), max_length=255)
+    body = models.TextField(_("ข้อความ"), blank=True)
+    # A path inside this site ("/indicators/2/?round=3"); e-mails make it absolute with SITE_URL.
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("เมื่อ"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("อ่านเมื่อ"), null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("การแจ้งเตือน")
+        verbose_name_plural = _("การแจ้งเตือน")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_recipient_unread")]
+
+    def __str__(self):
+        return self.title
 
 
 class ReminderLog(models.Model):

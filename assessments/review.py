@@ -101,6 +101,10 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
         .filter(Q(round=rnd) | Q(step_id__in=step_ids))
         .select_related("actor", "step", "round")[:HISTORY_LIMIT]
     )
+    # What changed since the round was last returned: the reviewer checks the fixes, not everything again.
+    last_return = next((h for h in history if h.action == HistoryEntry.Action.ROUND_RETURNED and h.round_id == rnd.pk), None)
+    since_return = [h for h in history if last_return and h.at > last_return.at
+                    and h.action != HistoryEntry.Action.ROUND_SUBMITTED] if last_return else []
     assessment = rp.assessment
     own_submission = bool(assessment and assessment.submitted_by_id == request.user.pk)
     self_level = (assessment.self_level or 0) if assessment else 0
@@ -112,6 +116,8 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
         "assessment": assessment,
         "steps": [{"view": v, "evidence": evidence.get(v.completion.pk, []) if v.completion else []} for v in rp.steps],
         "history": history,
+        "last_return": last_return,
+        "since_return": since_return,
         "owners": list(indicator.owners.select_related("person").order_by("order")),
         "can_decide": bool(assessment and assessment.status == S.SUBMITTED and not own_submission),
         "own_submission": own_submission,
@@ -179,6 +185,37 @@ def round_return(request, pk, round_pk):
 
 @login_required
 @require_POST
+def round_confirm(request, pk, round_pk):
+    """The confirmation step of a decision: what will happen, in words, before it happens.
+
+    The review page's forms post here; this page (no JavaScript needed) shows the
+    decision and posts it on to round-verify or round-return. Nothing changes here.
+    """
+    indicator, rnd = _reviewable(request.user, pk, round_pk)
+    action = request.POST.get("action", "")
+    ctx = _review_context(request, indicator, rnd)
+    if action == "return":
+        comment = request.POST.get("comment", "")
+        if not comment.strip():
+            return _refused(request, indicator, rnd, _("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข"), {"comment": comment})
+        ctx.update(action="return", comment=comment)
+    elif action == "verify":
+        raw_level = str(request.POST.get("level", "")).strip()
+        reason = request.POST.get("reason", "")
+        if raw_level and not (raw_level.isdecimal() and len(raw_level) <= 10 and int(raw_level) <= ctx["self_level"]):
+            return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), {"level": raw_level, "reason": reason})
+        level = int(raw_level) if raw_level else ctx["self_level"]
+        if level < ctx["self_level"] and not reason.strip():
+            return _refused(request, indicator, rnd, _("กรุณาระบุเหตุผลเมื่อให้ผลการตรวจสอบต่ำกว่าผลการประเมินตนเอง"),
+                            {"level": raw_level, "reason": reason})
+        ctx.update(action="verify", level=level, reason=reason)
+    else:
+        return _refused(request, indicator, rnd, _("กรุณาเลือกว่าจะให้ผ่านการตรวจสอบหรือส่งกลับแก้ไข"), {})
+    return render(request, "assessments/review_confirm.html", ctx)
+
+
+@login_required
+@require_POST
 def round_reopen(request, pk, round_pk):
     """เปิดรอบให้แก้ไขอีกครั้ง: administrators only, with a reason kept in the history."""
     indicator = get_indicator_for_user(request.user, pk)
@@ -200,4 +237,5 @@ urlpatterns = [
     path("indicators/<int:pk>/rounds/<int:round_pk>/verify/", round_verify, name="round-verify"),
     path("indicators/<int:pk>/rounds/<int:round_pk>/return/", round_return, name="round-return"),
     path("indicators/<int:pk>/rounds/<int:round_pk>/reopen/", round_reopen, name="round-reopen"),
+    path("indicators/<int:pk>/rounds/<int:round_pk>/confirm/", round_confirm, name="round-confirm"),
 ]

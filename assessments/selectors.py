@@ -31,6 +31,18 @@ class StepView:
         return self.step.number
 
 
+@dataclass(frozen=True)
+class RoundReport:
+    """รายงานผลการดำเนินงาน of one indicator and round, as the owner wrote it."""
+
+    results: str  # ผลการดำเนินงาน
+    problems: str  # ปัญหา/อุปสรรค
+    remedies: str  # แนวทางแก้ไข/ข้อเสนอแนะ
+
+    def __bool__(self) -> bool:
+        return bool(self.results or self.problems or self.remedies)
+
+
 @dataclass
 class RoundProgress:
     indicator: Indicator
@@ -78,6 +90,14 @@ class RoundProgress:
     @property
     def is_locked(self) -> bool:
         return bool(self.assessment and self.assessment.is_locked)
+
+    @property
+    def report(self) -> RoundReport:
+        """The owner's round report (empty, and false, when none was written); no query."""
+        a = self.assessment
+        if a is None:
+            return RoundReport("", "", "")
+        return RoundReport(a.report_results, a.report_problems, a.report_remedies)
 
     @property
     def percent(self) -> int:

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round
+from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from kpi_tracker import thai
 
-from . import levels
+from . import levels, notices
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 
 NOTE_MAX = 5000
@@ -417,8 +417,14 @@ def round_level(indicator: Indicator, round: Round, as_of: dt.date | None = None
 
 
 @transaction.atomic
-def round_submit(*, indicator: Indicator, round: Round, by, note: str = "") -> RoundAssessment:
-    """ส่งผลการประเมินตนเอง: locks the round's steps until the director decides."""
+def round_submit(*, indicator: Indicator, round: Round, by, note: str = "",
+                 require_reason_below_target: bool = False) -> RoundAssessment:
+    """ส่งผลการประเมินตนเอง: locks the round's steps until the director decides.
+
+    The owner's pages pass require_reason_below_target: a level below the target is
+    submitted only with a reason (the note), which the reviewer reads. Resubmitting a
+    returned round clears its return comment from the round (it stays in the history).
+    """
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     assessment = _assessment_for_update(indicator, round)
     if assessment.status == RoundAssessment.Status.SUBMITTED:
@@ -432,7 +438,16 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "") -> R
     list(MilestoneStep.objects.select_for_update(of=("self",)).filter(criteria_set__indicator=indicator)
          .order_by("pk").values_list("pk", flat=True))
     level = round_level(indicator, round, min(today(), round.closes_on))
+    if require_reason_below_target and not note:
+        target = Target.objects.filter(indicator=indicator, round=round).values_list("level", flat=True).first()
+        if target is not None and level < target:
+            raise ProgressError(
+                _("ผลการประเมินตนเองระดับ {level} ต่ำกว่าค่าเป้าหมาย (ระดับ {target}) กรุณาระบุเหตุผลถึงผู้ตรวจสอบก่อนส่ง").format(
+                    level=level, target=target))
     before = {"status": assessment.status}
+    if assessment.status == RoundAssessment.Status.RETURNED and assessment.review_comment:
+        before["review_comment"] = assessment.review_comment
+        assessment.review_comment = ""
     assessment.status = RoundAssessment.Status.SUBMITTED
     assessment.self_level = level
     assessment.verified_level = None
@@ -440,6 +455,7 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "") -> R
     assessment.save()
     _history(indicator_id=indicator.pk, action=A.ROUND_SUBMITTED, actor=by, round=round, before=before,
              after={"status": assessment.status, "self_level": level}, comment=note)
+    notices.round_submitted(assessment=assessment, by=by)
     return assessment
 
 
@@ -466,6 +482,7 @@ def round_verify(*, indicator: Indicator, round: Round, by, level: int | None = 
     _history(indicator_id=indicator.pk, action=A.ROUND_VERIFIED, actor=by, round=round,
              before={"status": RoundAssessment.Status.SUBMITTED, "self_level": self_level},
              after={"status": assessment.status, "verified_level": level}, comment=reason)
+    notices.round_verified(assessment=assessment, by=by)
     return assessment
 
 
@@ -486,6 +503,40 @@ def round_return(*, indicator: Indicator, round: Round, by, comment: str) -> Rou
     _history(indicator_id=indicator.pk, action=A.ROUND_RETURNED, actor=by, round=round,
              before={"status": RoundAssessment.Status.SUBMITTED}, after={"status": assessment.status},
              comment=comment)
+    notices.round_returned(assessment=assessment, by=by)
+    return assessment
+
+
+REPORT_FIELDS = ("results", "problems", "remedies")
+
+
+def _report_json(a: RoundAssessment) -> dict:
+    return {f: getattr(a, f"report_{f}") for f in REPORT_FIELDS}
+
+
+@transaction.atomic
+def round_report_save(*, indicator: Indicator, round: Round, by, results: str, problems: str, remedies: str,
+                      expected_version: int | None = None) -> RoundAssessment:
+    """รายงานผลการดำเนินงาน: the owner's words for the round, editable until it is submitted."""
+    texts = {
+        "results": _clean_text(results, limit=NOTE_MAX, what=_("ผลการดำเนินงาน")),
+        "problems": _clean_text(problems, limit=NOTE_MAX, what=_("ปัญหา/อุปสรรค")),
+        "remedies": _clean_text(remedies, limit=NOTE_MAX, what=_("แนวทางแก้ไข/ข้อเสนอแนะ")),
+    }
+    assessment = _assessment_for_update(indicator, round)
+    if assessment.is_locked:
+        raise ProgressError(_("รอบนี้ส่งผลการประเมินตนเองแล้ว จึงแก้ไขรายงานผลการดำเนินงานไม่ได้"))
+    if expected_version is not None and expected_version != assessment.report_version:
+        raise ConflictError(_("รายงานนี้ถูกแก้ไขโดยผู้อื่นหลังจากที่คุณเปิดหน้านี้ หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
+    before = _report_json(assessment)
+    if before == texts:
+        return assessment
+    for f, value in texts.items():
+        setattr(assessment, f"report_{f}", value)
+    assessment.report_version += 1
+    assessment.report_updated_by, assessment.report_updated_at = by, timezone.now()
+    assessment.save()
+    _history(indicator_id=indicator.pk, action=A.REPORT_EDITED, actor=by, round=round, before=before, after=texts)
     return assessment
 
 
@@ -505,6 +556,7 @@ def round_reopen(*, indicator: Indicator, round: Round, by, reason: str) -> Roun
     assessment.save()
     _history(indicator_id=indicator.pk, action=A.ROUND_REOPENED, actor=by, round=round, before=before,
              after={"status": assessment.status}, comment=reason)
+    notices.round_reopened(assessment=assessment, by=by)
     return assessment
 
 
@@ -532,3 +584,15 @@ def kpi_measurement_record(*, kpi: PolicyKPI, value, measured_on: dt.date, sourc
         kpi=kpi, value=value.quantize(Decimal("0.01")), measured_on=measured_on, source=source, recorded_by=by
     )
 
+
+# --- notices ------------------------------------------------------------------
+
+@transaction.atomic
+def notice_mark_read(*, user, pks: list[int] | None = None) -> int:
+    """Mark the user's notices read (all of them, or those listed); never someone else's."""
+    from .models import Notice
+
+    qs = Notice.objects.for_user(user).unread()
+    if pks is not None:
+        qs = qs.filter(pk__in=pks)
+    return qs.update(read_at=timezone.now())

@@ -17,7 +17,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
@@ -33,8 +35,8 @@ from .access import (
     get_plan_for_user,
     get_step_for_user,
 )
-from .forms import ReasonForm, StepForm
-from .models import Evidence, HistoryEntry, RoundAssessment
+from .forms import ReasonForm, RoundReportForm, StepForm
+from .models import Evidence, HistoryEntry, Notice, RoundAssessment
 from .selectors import current_round, progress_for
 
 HISTORY_PAGE = 50
@@ -56,13 +58,18 @@ def _owner_roles(indicators, person_id) -> dict[int, str]:
     return {i.pk: roles.get(i.pk, "all_staff") for i in indicators}
 
 
+TODO_ORDER = {"returned": 0, "draft": 1, "submitted": 2, "verified": 3}
+
+
 @login_required
 @require_safe
 def my_indicators(request):
-    """ตัวชี้วัดของฉัน: what the user owns in the current fiscal year.
+    """ตัวชี้วัดของฉัน: a to-do list over every round of the year the user owns indicators in.
 
-    When the current year has no plan yet (or the user asks, ?year=), the
-    newest year in which they own indicators is shown, and the page says so.
+    Returned rounds first (with the reviewer's comment), then drafts (days left to
+    the close), then rounds awaiting review, then verified ones. When the current
+    year has no plan yet (or the user asks, ?year=), the newest year in which they
+    own indicators is shown, and the page says so.
     """
     scope = scope_of(request.user)
     today = services.today()
@@ -76,17 +83,33 @@ def my_indicators(request):
         .select_related("plan__fiscal_year", "plan__org_unit")
         .order_by("plan__org_unit__tree_path", "number")
     )
-    rows, rnd, as_of = [], None, today
+    groups = {key: [] for key in TODO_ORDER}
+    rnd, as_of = None, today
     if indicators:
         plan = indicators[0].plan
         as_of = _as_of(plan)
-        rnd = current_round(_rounds_of(plan), as_of)
-        progress = progress_for(indicators, [rnd], as_of)
+        rounds = _rounds_of(plan)
+        rnd = current_round(rounds, as_of)
+        progress = progress_for(indicators, rounds, as_of)
         roles = _owner_roles(indicators, scope.person_id)
-        rows = [{"indicator": i, "role": roles[i.pk], "progress": progress[i.pk].rounds[0]} for i in indicators]
+        for i in indicators:
+            for rp in progress[i.pk].rounds:
+                state = rp.assessment.status if rp.assessment else "draft"
+                groups[state].append({
+                    "indicator": i, "role": roles[i.pk], "progress": rp,
+                    "days_left": (rp.round.closes_on - today).days,
+                })
+        # Drafts: the round closing soonest first (an overdue one before an open one).
+        groups["draft"].sort(key=lambda row: (row["progress"].round.closes_on, row["indicator"].number))
+    sections = [
+        ("returned", _("ส่งกลับแก้ไข"), groups["returned"]),
+        ("draft", _("ยังไม่ส่ง"), groups["draft"]),
+        ("submitted", _("รอตรวจสอบ"), groups["submitted"]),
+        ("verified", _("ผ่านการตรวจสอบ"), groups["verified"]),
+    ]
     return render(request, "assessments/my_indicators.html", {
-        "rows": rows, "round": rnd, "today": as_of, "year": year, "years": years,
-        "not_current": year != current,
+        "sections": sections, "has_rows": bool(indicators), "round": rnd, "today": as_of, "year": year,
+        "years": years, "not_current": year != current, "real_today": today,
     })
 
 
@@ -109,14 +132,30 @@ def plan_indicators(request):
     return render(request, "assessments/plan.html", {"plan": plan, "rows": rows, "round": rnd})
 
 
+TAB_MARKERS = {
+    "returned": gettext_lazy("ส่งกลับแก้ไข"),
+    "submitted": gettext_lazy("รอตรวจสอบ"),
+    "verified": gettext_lazy("ผ่านการตรวจสอบ"),
+}
+
+
+def _tab_that_needs_the_owner(progress, rounds, as_of) -> Round | None:
+    """A returned round first (the owner must act on it); otherwise the current round."""
+    for rp in sorted(progress.rounds, key=lambda r: r.round.closes_on):
+        if rp.assessment and rp.assessment.status == RoundAssessment.Status.RETURNED:
+            return rp.round
+    return current_round(rounds, as_of)
+
+
 def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) -> dict:
     plan = indicator.plan
     rounds = _rounds_of(plan)
     as_of = _as_of(plan)
+    progress = progress_for([indicator], rounds, as_of)[indicator.pk]
     if rnd is None:
         wanted = request.GET.get("round") or request.POST.get("round")
-        rnd = next((r for r in rounds if str(r.pk) == str(wanted)), None) or current_round(rounds, as_of)
-    progress = progress_for([indicator], rounds, as_of)[indicator.pk]
+        rnd = next((r for r in rounds if str(r.pk) == str(wanted)), None) or _tab_that_needs_the_owner(
+            progress, rounds, as_of)
     rp = progress.for_round(rnd)
     completion_ids = [v.completion.pk for r in progress.rounds for v in r.steps if v.completion]
     evidence: dict[int, list[Evidence]] = {}
@@ -126,12 +165,18 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
         HistoryEntry.objects.filter(indicator=indicator).select_related("actor", "step", "round"), HISTORY_PAGE
     ).get_page(request.GET.get("history_page"))
     editable = can_edit(request.user, indicator)
+    tabs = []
+    for r in progress.rounds:
+        state = r.assessment.status if r.assessment else "draft"
+        tabs.append({"rp": r, "state": state, "marker": TAB_MARKERS.get(state, "")})
+    target = rp.target if rp else None
     return {
         "indicator": indicator,
         "plan": plan,
         "rounds": rounds,
         "round": rnd,
         "progress": progress,
+        "tabs": tabs,
         "rp": rp,
         "evidence": evidence,
         "history": history,
@@ -141,8 +186,17 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
         "can_administer": can_administer(request.user, indicator),
         "today": services.today(),
         "as_of": as_of,
+        # A new step's date lies inside the tab's round: the as-of date, or the round's close.
+        "default_done_on": min(as_of, rnd.closes_on) if rnd else as_of,
+        "below_target": bool(rp and target is not None and rp.level < target),
+        "report_fields": [
+            ("results", _("ผลการดำเนินงาน"), rp.assessment.report_results if rp and rp.assessment else ""),
+            ("problems", _("ปัญหา/อุปสรรค"), rp.assessment.report_problems if rp and rp.assessment else ""),
+            ("remedies", _("แนวทางแก้ไข/ข้อเสนอแนะ"), rp.assessment.report_remedies if rp and rp.assessment else ""),
+        ],
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+        "inline_types": INLINE_TYPES,
     }
 
 
@@ -156,17 +210,39 @@ def indicator_detail(request, pk):
     return render(request, "assessments/indicator.html", ctx)
 
 
-def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str | None = None):
+def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str | None = None,
+                 warn: str | None = None, status: int = 200):
+    """With htmx: the round panel, plus the tabs and the history swapped out of band, so the
+    whole page tells the truth after the write. Without JavaScript: back to the page."""
     if request.htmx:
         ctx = _indicator_context(request, indicator, rnd)
-        ctx["flash_ok"], ctx["flash_error"] = ok, error
-        return render(request, "assessments/indicator.html#round-panel", ctx)
+        ctx["flash_ok"], ctx["flash_error"], ctx["flash_warn"] = ok, error, warn
+        return render(request, "assessments/indicator.html#after-write", ctx, status=status)
     if error:
         messages.error(request, error)
+    elif warn:
+        messages.warning(request, warn)
     elif ok:
         messages.success(request, ok)
     url = reverse("assessments:indicator", args=[indicator.pk])
     return redirect(f"{url}?round={rnd.pk}#round-panel" if rnd else url)
+
+
+def _counts_for(step, done_on: dt.date, indicator) -> str | None:
+    """When a date falls after a round's close, say which round the step counts for."""
+    cs = step.criteria_set
+    rounds = [r for r in _rounds_of(indicator.plan) if cs.round_id is None or r.pk == cs.round_id]
+    missed = [r for r in rounds if done_on > r.closes_on]
+    if not missed:
+        return None
+    counted = [r for r in rounds if done_on <= r.closes_on]
+    missed_labels = ", ".join(r.label for r in missed)
+    if counted:
+        return _("นับใน{counted} ไม่นับใน{missed} เพราะวันที่ดำเนินการ {date} อยู่หลังวันปิด{missed} ({closes})").format(
+            counted=", ".join(r.label for r in counted), missed=missed_labels, date=thai.format_date(done_on),
+            closes=thai.format_date(missed[-1].closes_on))
+    return _("ไม่นับในรอบใด เพราะวันที่ดำเนินการ {date} อยู่หลังวันปิด{missed} ({closes})").format(
+        missed=missed_labels, date=thai.format_date(done_on), closes=thai.format_date(missed[-1].closes_on))
 
 
 def _round_for(indicator, round_pk) -> Round | None:
@@ -188,7 +264,7 @@ def step_save(request, pk):
         return _after_write(request, indicator, rnd, error=_first_error(form))
     data = form.cleaned_data
     files = request.FILES.getlist("files")
-    done_on = data["done_on"] or services.today()
+    done_on = data["done_on"] or (min(services.today(), rnd.closes_on) if rnd else services.today())
     try:
         if data["done"] and data["completion_id"] is None:
             services.step_complete(step=step, done_on=done_on, by=request.user, note=data["note"], files=files)
@@ -205,6 +281,10 @@ def step_save(request, pk):
             return _after_write(request, indicator, rnd, error=_("กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก"))
     except services.ProgressError as exc:
         return _after_write(request, indicator, rnd, error=exc.messages[0])
+    if data["done"]:
+        counts = _counts_for(step, done_on, indicator)
+        if counts:
+            return _after_write(request, indicator, rnd, warn=f"{ok}: {counts}")
     return _after_write(request, indicator, rnd, ok=ok)
 
 
@@ -214,20 +294,48 @@ def _first_error(form) -> str:
     return _("ข้อมูลไม่ถูกต้อง")
 
 
-@login_required
-@require_safe
-def evidence_download(request, pk):
-    evidence = get_evidence_for_user(request.user, pk)
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
+def _serve_evidence(evidence: Evidence, *, inline: bool):
     try:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404(_("ไม่พบไฟล์เอกสารหลักฐาน"))
     response = FileResponse(handle, content_type=evidence.content_type)
-    # Always a download, never rendered in the browser; the Thai name survives (RFC 5987).
-    response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
+    # The Thai name survives (RFC 5987). Opened in the browser only for PDF and images, under a
+    # sandbox (no scripts, no same-origin access); everything else is a download.
+    response["Content-Disposition"] = content_disposition_header(not inline, evidence.original_name)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+@login_required
+@require_safe
+def evidence_download(request, pk):
+    return _serve_evidence(get_evidence_for_user(request.user, pk), inline=False)
+
+
+@login_required
+@require_safe
+def evidence_view(request, pk):
+    """ดูเอกสาร: PDF and images open in the browser; other types download."""
+    evidence = get_evidence_for_user(request.user, pk)
+    return _serve_evidence(evidence, inline=evidence.content_type in INLINE_TYPES)
+
+
+@login_required
+@require_safe
+def evidence_remove_confirm(request, pk):
+    """The confirmation step before a file is removed (a partial with htmx, a page without)."""
+    evidence = get_evidence_for_user(request.user, pk, for_edit=True)
+    indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
+    rnd = _round_for(indicator, request.GET.get("round") if str(request.GET.get("round", "")).isdecimal() else None)
+    ctx = {"evidence": evidence, "indicator": indicator, "round": rnd, "step": evidence.completion.step}
+    if request.htmx:
+        return render(request, "assessments/evidence_remove_confirm.html#confirm", ctx)
+    return render(request, "assessments/evidence_remove_confirm.html", ctx)
 
 
 @login_required
@@ -250,7 +358,7 @@ def evidence_remove(request, pk):
 @login_required
 @require_POST
 def round_submit(request, pk, round_pk):
-    """ส่งผลการประเมินตนเอง."""
+    """ส่งผลการประเมินตนเอง; below the target only with a reason for the reviewer."""
     indicator = get_indicator_for_user(request.user, pk, for_edit=True)
     rnd = _round_for(indicator, round_pk)
     if rnd is None:
@@ -259,7 +367,8 @@ def round_submit(request, pk, round_pk):
     if not form.is_valid():
         return _after_write(request, indicator, rnd, error=_first_error(form))
     try:
-        a = services.round_submit(indicator=indicator, round=rnd, by=request.user, note=form.cleaned_data.get("note", ""))
+        a = services.round_submit(indicator=indicator, round=rnd, by=request.user,
+                                  note=form.cleaned_data.get("note", ""), require_reason_below_target=True)
     except services.ProgressError as exc:
         return _after_write(request, indicator, rnd, error=exc.messages[0])
     return _after_write(
@@ -267,3 +376,59 @@ def round_submit(request, pk, round_pk):
         ok=_("ส่งผลการประเมินตนเอง {round} (ระดับ {level}) แล้ว สถานะ: {status}").format(
             round=rnd.label, level=a.self_level, status=RoundAssessment.Status(a.status).label),
     )
+
+
+@login_required
+@require_POST
+def round_report(request, pk, round_pk):
+    """รายงานผลการดำเนินงาน: what was done, problems and remedies, kept in the history."""
+    indicator = get_indicator_for_user(request.user, pk, for_edit=True)
+    rnd = _round_for(indicator, round_pk)
+    if rnd is None:
+        raise Http404(_("ไม่พบรอบการประเมินนี้"))
+    form = RoundReportForm(request.POST)
+    if not form.is_valid():
+        return _after_write(request, indicator, rnd, error=_first_error(form))
+    data = form.cleaned_data
+    try:
+        services.round_report_save(indicator=indicator, round=rnd, by=request.user, results=data["results"],
+                                   problems=data["problems"], remedies=data["remedies"],
+                                   expected_version=data["version"])
+    except services.ProgressError as exc:
+        return _after_write(request, indicator, rnd, error=exc.messages[0])
+    return _after_write(request, indicator, rnd, ok=_("บันทึกรายงานผลการดำเนินงาน {round} แล้ว").format(round=rnd.label))
+
+
+# --- notices ----------------------------------------------------------------------
+
+NOTICE_PAGE = 30
+
+
+@login_required
+@require_safe
+def notice_list(request):
+    """การแจ้งเตือน: the user's own notices, newest first; unread ones marked."""
+    page = Paginator(
+        Notice.objects.for_user(request.user).select_related("indicator", "round"), NOTICE_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(request, "assessments/notices.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notice_open(request, pk):
+    """Mark one notice read and go where it points."""
+    notice = Notice.objects.for_user(request.user).filter(pk=pk).first()
+    if notice is None:
+        raise Http404(_("ไม่พบการแจ้งเตือนนี้"))
+    services.notice_mark_read(user=request.user, pks=[notice.pk])
+    return redirect(notice.link if url_has_allowed_host_and_scheme(notice.link, allowed_hosts=None) and notice.link
+                    else "assessments:notices")
+
+
+@login_required
+@require_POST
+def notices_read_all(request):
+    services.notice_mark_read(user=request.user)
+    messages.success(request, _("ทำเครื่องหมายว่าอ่านแล้วทั้งหมด"))
+    return redirect("assessments:notices")

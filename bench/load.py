@@ -660,7 +660,7 @@ def main() -> int:
         recreate_database(args.database)
         setup = prepare(args.database, var_dir, evidence)
         phase("database")
-        env = clean_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1",
+        env = clean_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1", SITE_URL="http://127.0.0.1",
                         DATABASE_URL=args.database, KPI_VAR_DIR=str(var_dir), EVIDENCE_ROOT=str(evidence),
                         CONN_MAX_AGE=str(args.conn_max_age))
         print("load: collectstatic (production mode; skipped when var/bench/static is up to date) …", flush=True)

@@ -282,6 +282,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kpi-tracker@localhost")
 
+# SITE_URL: the address people open the site at, for the absolute links in e-mails
+# (notices, reminders). Production refuses to start without it: a mail with a
+# link to 127.0.0.1 helps nobody.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off, e.g. https://kpi.led.go.th")
+    SITE_URL = "http://127.0.0.1:8000"
+elif not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("SITE_URL must start with http:// or https://")
+
 # Reports print Thai digits (the document style of Thai government reports);
 # set REPORT_THAI_DIGITS=0 for Arabic digits.
 REPORT_THAI_DIGITS = env_bool("REPORT_THAI_DIGITS", True)

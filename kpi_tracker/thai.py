@@ -86,6 +86,35 @@ def format_datetime(value: dt.datetime | None, *, thai_digits: bool = False) -> 
     return to_thai_digits(text) if thai_digits else text
 
 
+def format_input_date(value: dt.date | None) -> str:
+    """The typed form of a date: "31/03/2565" (day/month/Buddhist Era year, Arabic digits)."""
+    if value is None:
+        return ""
+    return f"{value.day:02d}/{value.month:02d}/{be_year(value.year)}"
+
+
+def parse_input_date(text) -> dt.date:
+    """A typed date: "31/03/2565", "๓๑/๐๓/๒๕๖๕", "31-3-2565" or ISO "2022-03-31". ValueError otherwise.
+
+    A day/month/year date with a year below 2400 is taken as a Christian Era year
+    (31/03/2022), since no Buddhist Era date this system keeps is that early.
+    """
+    import re
+
+    value = to_arabic_digits(str(text or "")).strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if iso:
+        year, month, day = (int(x) for x in iso.groups())
+        if year >= 2400:
+            year = ce_year(year)
+        return dt.date(year, month, day)
+    m = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", value)
+    if not m:
+        raise ValueError(f"not a date: {text!r}")
+    day, month, year = (int(x) for x in m.groups())
+    return dt.date(ce_year(year) if year >= 2400 else year, month, day)
+
+
 def fiscal_year_of(day: dt.date) -> int:
     """The BE fiscal year a date falls in (1 Oct 2021 → 2565)."""
     return be_year(day.year + 1 if day.month >= 10 else day.year)

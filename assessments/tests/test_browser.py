@@ -155,9 +155,9 @@ def test_keyboard_alone_records_a_step_with_its_date_and_note(new_page, live_ser
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")  # วันที่ดำเนินการ
     assert page.evaluate("document.activeElement.name") == "done_on"
-    # Chromium's date field takes the digits in the locale's order (en-US: month, day, year).
-    page.keyboard.type("01102022")
-    assert page.evaluate("document.activeElement.value") == "2022-01-10", "the date field's digit order changed"
+    # A text field for a Buddhist Era date (dd/mm/2565); Tab selected its default, typing replaces it.
+    page.keyboard.type("10/01/2565")
+    assert page.evaluate("document.activeElement.value") == "10/01/2565"
     # On to หมายเหตุ, past เอกสารหลักฐาน (left empty; Chromium gives a file field more than one stop).
     for _ in range(4):
         page.keyboard.press("Tab")
@@ -184,7 +184,8 @@ def test_owner_records_date_note_and_pdf_then_submits_the_round(new_page, live_s
     page = new_page()
     login(page, live_server, users["owner"])
     page.get_by_role("link", name="ตัวชี้วัดของฉัน").first.click()
-    page.get_by_role("link", name=indicator.name, exact=True).click()
+    # The to-do list has a row per round; the 6-month round closes first, so it comes first.
+    page.get_by_role("link", name=indicator.name, exact=True).first.click()
     page.get_by_role("heading", name=f"{indicator.number}. {indicator.name}").wait_for()
     # On 15 Feb 2022 the page opens on the 6-month round.
     assert panel(page).get_by_role("heading", name="รอบ ๖ เดือน").is_visible()
@@ -215,13 +216,14 @@ def test_owner_records_date_note_and_pdf_then_submits_the_round(new_page, live_s
     assert "วันที่ดำเนินการ 10 ม.ค. 2565" in page.locator(f"#step-{two.pk}").inner_text()
     assert page.evaluate("window.__marker") == "same page"  # no reload so far
 
-    # The evidence comes back byte for byte, as a download.
+    # The evidence comes back byte for byte, as a download (its name opens it in the browser).
     with page.expect_download() as download:
-        page.get_by_role("link", name=pdf.name).click()
+        page.locator(f"#step-{one.pk}").get_by_role("link", name="ดาวน์โหลด").click()
     assert download.value.suggested_filename == pdf.name
     assert open(download.value.path(), "rb").read() == pdf_bytes
 
-    page.get_by_label("หมายเหตุถึงผู้ตรวจสอบ (ถ้ามี)").fill("ส่งผลรอบ ๖ เดือน")
+    # Level 2 is below the target (3): the reviewer gets a reason.
+    page.get_by_label("เหตุผลที่ต่ำกว่าค่าเป้าหมาย (ผู้ตรวจสอบจะเห็น)").fill("ส่งผลรอบ ๖ เดือน")
     page.get_by_role("button", name="ส่งผลการประเมินตนเอง (รอบ ๖ เดือน, ระดับ 2)").click()
     panel(page).get_by_text("ส่งผลการประเมินตนเอง รอบ ๖ เดือน (ระดับ 2) แล้ว สถานะ: รอตรวจสอบ").wait_for()
     assert page.evaluate("window.__marker") == "same page"
@@ -230,7 +232,7 @@ def test_owner_records_date_note_and_pdf_then_submits_the_round(new_page, live_s
         p = panel(page)
         assert p.locator(".badge", has_text="รอตรวจสอบ").is_visible()
         assert p.get_by_text("รอบนี้ส่งผลการประเมินตนเองแล้ว จึงแก้ไขขั้นตอนไม่ได้").is_visible()
-        assert p.locator("input[type=checkbox], input[type=file], input[type=date], textarea").count() == 0
+        assert p.locator("input[type=checkbox], input[type=file], input[type=text], textarea").count() == 0
         assert p.get_by_role("button").count() == 0  # no save, remove or submit buttons
         assert p.get_by_text("☑").count() == 2  # the two steps, read-only
         assert p.get_by_role("link", name=pdf.name).is_visible()
@@ -272,14 +274,16 @@ def test_director_verifies_one_round_returns_another_and_the_owner_reads_the_com
     page.get_by_role("heading", name=f"1. {one.name}").wait_for()
     assert page.locator("[data-self-level]").inner_text().strip() == "ระดับ 2"
     assert page.get_by_label("ผลการตรวจสอบ (ระดับ)").input_value() == "2"
-    page.get_by_role("button", name="ยืนยันผ่านการตรวจสอบ").click()
+    page.get_by_role("button", name="ผ่านการตรวจสอบ…").click()
+    page.get_by_role("button", name="ยืนยันผ่านการตรวจสอบ").click()  # the confirmation step
     page.get_by_text("ตัวชี้วัดที่ 1 รอบ ๖ เดือน: ผ่านการตรวจสอบ ระดับ 2 แล้ว").wait_for()
     assert page.locator("tr[data-assessment]").count() == 1
 
     page.locator(f'tr[data-assessment="{a2.pk}"]').get_by_role("link", name="ตรวจสอบ").click()
     page.get_by_role("heading", name=f"2. {two.name}").wait_for()
     page.get_by_label("ความเห็นถึงผู้รับผิดชอบ").fill(comment)
-    page.get_by_role("button", name="ส่งกลับแก้ไข").click()
+    page.get_by_role("button", name="ส่งกลับแก้ไข…").click()
+    page.get_by_role("button", name="ยืนยันส่งกลับแก้ไข").click()
     page.get_by_text("ส่งกลับแก้ไขตัวชี้วัดที่ 2 รอบ ๖ เดือน แล้ว").wait_for()
     assert page.get_by_text("ไม่มีรายการรอตรวจสอบ").is_visible()
     assert page.get_by_text(f"ความเห็น: {comment}").is_visible()  # ตรวจสอบล่าสุด
@@ -293,8 +297,8 @@ def test_director_verifies_one_round_returns_another_and_the_owner_reads_the_com
     page = new_page()
     login(page, live_server, owner)
     page.get_by_role("link", name="ตัวชี้วัดของฉัน").first.click()
-    assert page.get_by_text(f"ส่งกลับแก้ไข: {comment}").is_visible()
-    page.get_by_role("link", name=two.name, exact=True).click()
+    assert page.locator("#todo-returned").get_by_text(comment).is_visible()
+    page.locator("#todo-returned").get_by_role("link", name=two.name, exact=True).click()
     note = panel(page).locator(".alert-danger", has_text="ส่งกลับแก้ไข:")
     note.wait_for()
     assert comment in note.inner_text() and "director" in note.inner_text()
@@ -356,7 +360,7 @@ def test_pages_fit_a_390_pixel_wide_screen(new_page, live_server, users, plan, i
     page.goto(f"{live_server.url}{reverse('assessments:review-queue')}")
     results["review-queue"] = fits(page)
     page.goto(f"{live_server.url}{reverse('assessments:review', args=[two.pk, six.pk])}")
-    page.get_by_role("button", name="ยืนยันผ่านการตรวจสอบ").wait_for()
+    page.get_by_role("button", name="ผ่านการตรวจสอบ…").wait_for()
     results["review"] = fits(page)
 
     overflowing = {name: info for name, info in results.items() if not info["fits"]}

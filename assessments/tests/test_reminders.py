@@ -16,6 +16,8 @@ from reports.tests.factories import complete_steps
 
 # 11 days before the 6-month round closes (31 March 2022).
 BEFORE_CLOSE = "2022-03-20"
+# 6 days before: the round's last week, when behind indicators escalate to the director.
+LAST_WEEK = "2022-03-25"
 
 
 def run(*args) -> str:
@@ -87,8 +89,22 @@ class TestRecipients:
         assert 20 in indicator_numbers(sent["coowner@example.go.th"])
         assert all(m.to != [""] for m in mail.outbox)
 
-    def test_director_gets_a_digest_with_owners(self, users, plan):
+    def test_behind_indicators_escalate_to_the_director_only_in_the_last_week(self, users, plan, settings):
+        settings.SITE_URL = "https://kpi.example.go.th"
         run("--date", BEFORE_CLOSE)
+        assert "director@example.go.th" not in by_recipient()  # owners are reminded first
+        owner_mail = by_recipient()["owner@example.go.th"]
+        links = [w for line in owner_mail.body.splitlines() for w in line.split() if "/indicators/" in w or "/my/" in w]
+        assert links and all(w.startswith("https://kpi.example.go.th/") for w in links)
+        run("--date", LAST_WEEK)
+        digest = by_recipient()["director@example.go.th"]
+        assert "ปิดรอบ 31 มี.ค. 2565 (อีก 6 วัน)" in digest.body
+        from assessments.models import Notice
+        assert Notice.objects.filter(recipient=users["director"], kind="reminder").count() == 1
+        assert Notice.objects.filter(recipient=users["owner"], kind="reminder").count() == 2
+
+    def test_director_gets_a_digest_with_owners(self, users, plan):
+        run("--date", LAST_WEEK)
         digest = by_recipient()["director@example.go.th"]
         assert "สรุปตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย 18 รายการ" in digest.subject
         assert "ผู้รับผิดชอบ: นางสาวสุวิมล นาครอด, นายพัชรเมศร์ วุฒิเลิศเดชานนท์" in digest.body
@@ -114,14 +130,14 @@ class TestRecipients:
 @pytest.mark.django_db
 class TestOncePerDay:
     def test_running_twice_the_same_day_sends_nothing_the_second_time(self, users, plan):
-        first = run("--date", BEFORE_CLOSE)
+        first = run("--date", LAST_WEEK)
         count = len(mail.outbox)
         assert count >= 3 and f"ส่งอีเมล {count} ฉบับ" in first
-        second = run("--date", BEFORE_CLOSE)
+        second = run("--date", LAST_WEEK)
         assert len(mail.outbox) == count
         assert "ส่งอีเมล 0 ฉบับ" in second and f"ส่งไปแล้ววันนี้ {count} ฉบับ" in second
-        assert ReminderLog.objects.filter(sent_on=dt.date(2022, 3, 20)).count() == count
-        run("--date", "2022-03-21")
+        assert ReminderLog.objects.filter(sent_on=dt.date(2022, 3, 25)).count() == count
+        run("--date", "2022-03-26")
         assert len(mail.outbox) == 2 * count
 
     def test_a_failed_send_is_retried_next_run(self, users, plan, monkeypatch):

@@ -56,3 +56,9 @@ def minutes(value):
         return int(value.total_seconds() // 60)
     except AttributeError:
         return ""
+
+
+@register.filter
+def input_date(value):
+    """A date as people type it into a form: "31/03/2565"."""
+    return thai.format_input_date(value) if value else ""

@@ -91,6 +91,16 @@ MATRIX: dict[str, Case] = {
                                      data="return", changes="assessment"),
     "assessments:round-reopen": Case(args="submitted", get=signed_in(405), post=only({"admin"}, "redirect", 403),
                                      data="reason", changes="assessment"),
+    # Issue 14 (owners' notices, round report, evidence preview, confirmation steps).
+    "assessments:evidence-view": Case(args="evidence", get=signed_in(200), post=signed_in(405)),
+    "assessments:evidence-remove-confirm": Case(args="evidence", get=only(OWNERS_OF_1, 200, 403), post=signed_in(405)),
+    "assessments:round-report": Case(args="indicator-round", get=signed_in(405),
+                                     post=only(OWNERS_OF_1, "redirect", 403), data="report", changes="history"),
+    "assessments:round-confirm": Case(args="submitted", get=signed_in(405), post=only(REVIEWERS, 200, 403),
+                                      data="confirm-return"),
+    "assessments:notices": Case(get=signed_in(200), post=signed_in(405)),
+    "assessments:notice-open": Case(args="notice", get=signed_in(405), post=only({"owner"}, "redirect", 404)),
+    "assessments:notices-read-all": Case(get=signed_in(405), post=signed_in("redirect")),
     # Reports: read by everyone signed in; 5G KPI values recorded by reviewers.
     "reports:dashboard": Case(get=signed_in(200), post=signed_in(405)),
     "reports:kpi-record": Case(args="kpi", get=signed_in(405), post=only(REVIEWERS, "redirect", 403),
@@ -140,7 +150,12 @@ def world(plan, users, rounds, fy_today, settings, tmp_path):
     step_of_two = MilestoneStep.objects.filter(criteria_set__indicator=two, number=1).first()
     services.step_complete(step=step_of_two, done_on=dt.date(2022, 1, 5), by=users["owner"])
     services.round_submit(indicator=two, round=rounds[6], by=users["owner"])
+    from assessments.models import Notice  # issue 14: a notice of the owner's, for notice-open
+
+    notice = Notice.objects.create(recipient=users["owner"], kind="round_returned", title="ส่งกลับแก้ไข",
+                                   link=reverse("assessments:indicator", args=[one.pk]))
     return {
+        "notice": [notice.pk],
         "indicator": [one.pk],
         "step": [steps[2].pk],
         "evidence": [done.evidence.get().pk],
@@ -163,6 +178,8 @@ def post_data(kind, world):
         "note": {"note": "ส่งผลรอบ ๑๒ เดือน"},
         "verify": {"level": "", "reason": ""},
         "return": {"comment": "กรุณาแนบหลักฐานขั้นตอนที่ ๑ เพิ่มเติม"},
+        "confirm-return": {"action": "return", "comment": "กรุณาแนบหลักฐานเพิ่มเติม"},
+        "report": {"results": "จัดทำคู่มือแล้ว", "problems": "-", "remedies": "-", "version": "0"},
         "kpi": {"value": "92.5", "measured_on": "2022-05-01", "source": "รายงานกรม", "plan": world["plan"].pk},
     }[kind]
 

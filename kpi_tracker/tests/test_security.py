@@ -195,7 +195,8 @@ print(json.dumps({
 
 def test_production_mode_sends_the_security_headers_and_secure_cookies(tmp_path):
     key = "k" * 20 + "9f3b2c7d1e6a5f4b8c0d2e7f1a3b5c9d8e"
-    env = dict(DEBUG="0", SECRET_KEY=key, ALLOWED_HOSTS="testserver", KPI_VAR_DIR=str(tmp_path))
+    env = dict(DEBUG="0", SECRET_KEY=key, ALLOWED_HOSTS="testserver", KPI_VAR_DIR=str(tmp_path),
+               SITE_URL="https://testserver")
     collected = manage("collectstatic", "--noinput", "-v0", **env)  # as a deployment does
     assert collected.returncode == 0, collected.stderr
     result = manage("shell", "-c", PROBE, **env)

@@ -27,8 +27,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from assessments import services
-from assessments.models import ReminderLog, RoundAssessment
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from assessments import notices, services
+from assessments.models import Notice, ReminderLog, RoundAssessment
 from assessments.selectors import RoundProgress, progress_for
 from indicators.models import ActionPlan, Appointment, Indicator, IndicatorOwner, Person, Round
 from kpi_tracker import thai
@@ -62,12 +65,16 @@ class Item:
 class Recipient:
     email: str
     name: str
+    user: object = None
     items: list[Item] = field(default_factory=list)
     awaiting: list[RoundProgress] = field(default_factory=list)
 
 
+ESCALATE_DAYS = 7  # behind indicators reach the director only in the round's last week (or overdue)
+
+
 def _url(path: str) -> str:
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+    return notices.absolute(path)
 
 
 def _item_lines(n: int, item: Item, *, with_owners: bool) -> list[str]:
@@ -82,44 +89,43 @@ def _item_lines(n: int, item: Item, *, with_owners: bool) -> list[str]:
         lines.append(f"   ขั้นตอนถัดไป: ขั้นตอนที่ {rp.next_step.number} {rp.next_step.text[:120]}")
     if with_owners:
         lines.append(f"   ผู้รับผิดชอบ: {', '.join(item.owner_names) or '-'}")
-    lines.append(f"   {_url(reverse('assessments:indicator', args=[item.indicator.pk]))}")
+    lines.append(f"   {_url(notices.indicator_link(item.indicator, rp.round))}")
     return lines
+
+
+def _render(template: str, ctx: dict) -> str:
+    with translation.override("th"):
+        return render_to_string(f"assessments/email/{template}", ctx).strip() + "\n"
 
 
 def owner_message(r: Recipient, today: dt.date) -> tuple[str, str]:
     subject = f"{SUBJECT_PREFIX}ตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย {len(r.items)} รายการ"
-    lines = [
-        f"เรียน {r.name}",
-        "",
-        f"ตัวชี้วัดที่ท่านรับผิดชอบต่อไปนี้ยังไม่ถึงค่าเป้าหมาย ข้อมูล ณ วันที่ {thai.format_date(today, long=True)}",
-        "กรุณาบันทึกผลการดำเนินงานและส่งผลการประเมินตนเองก่อนวันปิดรอบ",
-        "",
-    ]
-    for n, item in enumerate(r.items, start=1):
-        lines += _item_lines(n, item, with_owners=False) + [""]
-    lines += ["ตัวชี้วัดของฉัน: " + _url(reverse("assessments:my-indicators")), "", "ระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร"]
-    return subject, "\n".join(lines)
+    body = _render("reminder_owner.txt", {
+        "name": r.name, "today": thai.format_date(today, long=True),
+        "items": ["\n".join(_item_lines(n, item, with_owners=False)) for n, item in enumerate(r.items, start=1)],
+        "my_url": _url(reverse("assessments:my-indicators")), "notices_url": _url(reverse("assessments:notices")),
+    })
+    return subject, body
 
 
 def director_message(r: Recipient, today: dt.date) -> tuple[str, str]:
     subject = f"{SUBJECT_PREFIX}สรุปตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย {len(r.items)} รายการ"
     if r.awaiting:
         subject += f" และรอตรวจสอบ {len(r.awaiting)} รายการ"
-    lines = [f"เรียน {r.name}", "", f"สรุปภาพรวมผลการดำเนินงาน ข้อมูล ณ วันที่ {thai.format_date(today, long=True)}", ""]
-    if r.items:
-        lines += [f"ตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย ({len(r.items)} รายการ)", ""]
-        for n, item in enumerate(r.items, start=1):
-            lines += _item_lines(n, item, with_owners=True) + [""]
-    if r.awaiting:
-        lines += [f"รอตรวจสอบ ({len(r.awaiting)} รายการ): " + _url(reverse("assessments:review-queue"))]
-        for rp in r.awaiting:
-            lines.append(
-                f"- ตัวชี้วัดที่ {rp.indicator.number} {rp.indicator.name} · {rp.round.label}"
-                f" · ผลการประเมินตนเอง ระดับ {rp.assessment.self_level}"
-            )
-        lines.append("")
-    lines += ["ภาพรวมผลการดำเนินงาน: " + _url(reverse("reports:dashboard")), "", "ระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร"]
-    return subject, "\n".join(lines)
+    body = _render("reminder_director.txt", {
+        "name": r.name, "today": thai.format_date(today, long=True), "escalate_days": ESCALATE_DAYS,
+        "items": ["\n".join(_item_lines(n, item, with_owners=True)) for n, item in enumerate(r.items, start=1)],
+        "awaiting": [
+            f"- ตัวชี้วัดที่ {rp.indicator.number} {rp.indicator.name} · {rp.round.label}"
+            f" · ผลการประเมินตนเอง ระดับ {rp.assessment.self_level} · "
+            + _url(reverse("assessments:review", args=[rp.indicator.pk, rp.round.pk]))
+            for rp in r.awaiting
+        ],
+        "queue_url": _url(reverse("assessments:review-queue")),
+        "dashboard_url": _url(reverse("reports:dashboard")),
+        "notices_url": _url(reverse("assessments:notices")),
+    })
+    return subject, body
 
 
 def _display_name(user, person: Person | None = None) -> str:
@@ -148,7 +154,7 @@ class Command(BaseCommand):
         for kind, recipients, compose in ((OWNER, owners, owner_message), (DIRECTOR, directors, director_message)):
             for r in recipients.values():
                 subject, body = compose(r, today)
-                outcome = self.send_once(r.email, kind, subject, body, today, connection)
+                outcome = self.send_once(r.email, kind, subject, body, today, connection, r.user)
                 sent += outcome == "sent"
                 skipped += outcome == "skipped"
                 failed += outcome == "failed"
@@ -157,10 +163,16 @@ class Command(BaseCommand):
             f" · ส่งไปแล้ววันนี้ {skipped} ฉบับ · ส่งไม่สำเร็จ {failed} ฉบับ"
         )
 
-    def send_once(self, email: str, kind: str, subject: str, body: str, today: dt.date, connection) -> str:
+    def send_once(self, email: str, kind: str, subject: str, body: str, today: dt.date, connection,
+                  user=None) -> str:
         try:
             with transaction.atomic():
                 ReminderLog.objects.create(recipient=email, kind=kind, sent_on=today, subject=subject[:255])
+                if user is not None:  # the digest in the app too (e-mailed here, so no channel dispatch)
+                    Notice.objects.create(recipient=user, kind=Notice.Kind.REMINDER,
+                                          title=subject.removeprefix(SUBJECT_PREFIX)[:255], body=body,
+                                          link=reverse("assessments:my-indicators" if kind == OWNER
+                                                       else "assessments:review-queue"))
                 EmailMessage(subject, body, to=[email], connection=connection).send()
         except IntegrityError:
             return "skipped"
@@ -231,15 +243,15 @@ class Command(BaseCommand):
                     if email in seen:
                         continue
                     seen.add(email)
-                    owners.setdefault(email, Recipient(email, _display_name(user, person))).items.append(item)
+                    owners.setdefault(email, Recipient(email, _display_name(user, person), user)).items.append(item)
 
         directors: dict[str, Recipient] = {}
         for appt in director_appts:
             plan_ids = [p.pk for p in plans if p.org_unit_id == appt.org_unit_id]
             email = appt.user.email.strip().lower()
-            r = directors.setdefault(email, Recipient(email, _display_name(appt.user)))
+            r = directors.setdefault(email, Recipient(email, _display_name(appt.user), appt.user))
             for pk in plan_ids:
-                r.items += by_plan_items.get(pk, [])
+                r.items += [i for i in by_plan_items.get(pk, []) if i.days_left <= ESCALATE_DAYS]
                 r.awaiting += by_plan_awaiting.get(pk, [])
         directors = {e: r for e, r in directors.items() if r.items or r.awaiting}
         return owners, directors
