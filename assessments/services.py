@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from kpi_tracker import thai
 
-from . import levels, notices
+from . import notices
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 
 NOTE_MAX = 5000
