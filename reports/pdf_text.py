@@ -90,6 +90,9 @@ text. Re-read these places before moving the pin:
    has written a font, the CIDFont dictionary (through the font dictionary's
    /DescendantFonts reference, in ``pdf.objects``) gets the /CIDToGIDMap
    from each code to its composite glyph.
+4. ``weasyprint.pdf.metadata.DocumentMetadata.generate_rdf_metadata`` is
+   wrapped to add dc:language (from ``<html lang>``) to the XMP packet, which
+   WeasyPrint fills with the title, authors and description only.
 """
 
 from __future__ import annotations
@@ -155,11 +158,14 @@ def install() -> None:
             return
         from weasyprint.draw import text as draw_text
         from weasyprint.pdf import fonts as pdf_fonts
+        from weasyprint.pdf import metadata as pdf_metadata
 
         _originals["draw_first_line"] = draw_text.draw_first_line
         _originals["clean"] = pdf_fonts.Font.clean
         _originals["build_vector"] = pdf_fonts._build_vector_font_dictionary
+        _originals["rdf"] = pdf_metadata.DocumentMetadata.generate_rdf_metadata
         draw_text.draw_first_line = _draw_first_line
+        pdf_metadata.DocumentMetadata.generate_rdf_metadata = _generate_rdf_metadata
         pdf_fonts.Font.clean = _clean
         pdf_fonts._build_vector_font_dictionary = _build_vector_font_dictionary
 
@@ -427,3 +433,23 @@ def _build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, 
         pdf.add_object(cid_to_gid)
         cid_font["CIDToGIDMap"] = cid_to_gid.reference
     return result
+
+
+# --- 4. XMP metadata: the document's language ----------------------------------------------
+
+
+def _generate_rdf_metadata(self, variant, version, conformance):
+    """WeasyPrint's XMP packet, plus dc:language (the html element's lang) when it has one."""
+    from xml.etree.ElementTree import SubElement, fromstring, tostring
+
+    from weasyprint.pdf.metadata import NS
+
+    xml = _originals["rdf"](self, variant, version, conformance)
+    if _current.get() is None or not self.lang:
+        return xml
+    rdf = fromstring(xml)
+    description = SubElement(rdf, f"{{{NS['rdf']}}}Description")
+    description.attrib[f"{{{NS['rdf']}}}about"] = ""
+    bag = SubElement(SubElement(description, f"{{{NS['dc']}}}language"), f"{{{NS['rdf']}}}Bag")
+    SubElement(bag, f"{{{NS['rdf']}}}li").text = self.lang
+    return tostring(rdf, encoding="utf-8")
