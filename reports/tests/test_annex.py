@@ -219,3 +219,17 @@ def test_every_engine_reads_the_annex_exactly(client, users, evidence, plan, eng
     criteria = [s.text for s in evidence["steps"]] + [i.name for i in a.items]
     problems = check_reading(read(engine, data), names, criteria, html)
     assert not problems, "\n".join(problems)
+
+
+def test_export_annex_writes_the_same_annex(evidence, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    target = tmp_path / "annex.pdf"
+    out = io.StringIO()
+    call_command("export_annex", "--year", "2565", "--round", "6", "--indicator", "1", "--output", str(target), stdout=out)
+    assert "(5 ไฟล์)" in out.getvalue()
+    titles = [title for _, title, _ in outline(PdfReader(target))]
+    assert titles[1] == "เอกสารหลักฐานที่ ๑ คำสั่งแต่งตั้งคณะทำงาน.pdf" and len(titles) == 6
+    with pytest.raises(CommandError, match="ไม่พบตัวชี้วัดที่ 99"):
+        call_command("export_annex", "--year", "2565", "--round", "6", "--indicator", "99", "--output", str(target))
