@@ -15,6 +15,12 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# pdf.js (pdfjs-dist from the npm registry, pinned by package-lock.json) for the PDF engine
+# tests; node_modules/ is not committed.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -26,16 +32,17 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The whole suite. The browser tests need Debian's chromium (apt-get install chromium;
-# .ci/run installs it) and fail, never skip, without it.
-test: install
+# The whole suite. The browser tests need Debian's chromium, the PDF engine tests
+# mupdf-tools, poppler-utils and Node.js (pdf.js), the Excel date test libreoffice-calc
+# (.ci/run installs them all); each fails, never skips, without them.
+test: install $(NODE_STAMP)
 	$(PY) -m pytest -q
 
 test-browser: install
 	$(PY) -m pytest -q -m browser
 
 # Everything but the browser tests, on every core (pytest-xdist): about 100 s on 2 cores.
-test-fast: install
+test-fast: install $(NODE_STAMP)
 	$(PY) -m pytest -q -m "not browser" -n auto
 
 # In-process timings, then gunicorn (2 workers) on PostgreSQL (127.0.0.1:5432, database

@@ -26,8 +26,16 @@ from .scorecard import Scorecard
 FONT_NAME = "TH Sarabun New"
 FONT_SIZE = 14
 LINE_HEIGHT = 20  # points per wrapped line at FONT_SIZE
-DATE_FORMAT = "[$-41E]d mmm bbbb"  # Thai month names, Buddhist Era year
-DATETIME_FORMAT = "[$-41E]d mmm bbbb hh:mm"
+# Thai month names and the Buddhist Era year in both Excel and LibreOffice. The locale
+# code is 0xXXYYZZZZ: ZZZZ = 041E (Thai: month names), YY = 07 (the Thai Buddhist calendar,
+# Windows CAL_THAI, under which "yyyy" is the BE year), XX = 01 (as Excel writes it).
+# Excel writes this same calendar part itself when a Thai user picks the Buddhist
+# calendar in Format Cells ("[$-1070000]d/mm/yyyy;@", seen in files saved by Excel; ours
+# adds the Thai locale 041E for Thai month names), so Excel shows "31 มี.ค. 2565";
+# LibreOffice reads calendar 07 as its Buddhist calendar and shows the same. The shorter "[$-41E]d mmm bbbb" ("bbbb" = BE year) works in Excel only:
+# LibreOffice shows "bbbb" literally (reports/tests/test_excel_libreoffice.py).
+DATE_FORMAT = "[$-107041E]d mmm yyyy"
+DATETIME_FORMAT = "[$-107041E]d mmm yyyy hh:mm"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 SHEET_SUMMARY = "สรุปผลตัวชี้วัด"

@@ -25,6 +25,10 @@ from . import charts, pdf_text
 from .scorecard import Scorecard
 
 TEMPLATE = "reports/scorecard_pdf.html"
+# Tagged (structure tree: headings, tables with header cells, lists), /Lang from
+# <html lang="th">, XMP metadata (title, authors, description, dc:language, pdfuaid:part 1),
+# /DisplayDocTitle: WeasyPrint's PDF/UA-1 variant. See README, "PDF files".
+PDF_VARIANT = "pdf/ua-1"
 CHART_ROWS = 30
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 FONT_FILES = {
@@ -125,7 +129,7 @@ def write_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     with pdf_text.exact_text():
-        return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
+        return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def render_pdf(scorecard: Scorecard) -> bytes:

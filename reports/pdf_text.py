@@ -23,25 +23,39 @@ The fix
 -------
 Each base character and the combining marks on it (Unicode category Mn:
 Thai upper and lower vowels, tone marks) is one *unit*. A unit that a single
-glyph draws under its own code, meaning exactly the unit's text, is left as
-it is: most Thai letters, digits, spaces, Latin. Every other unit is drawn
-under *codes of its own*: the glyph that advances the pen (the consonant, the
-า of ำ) gets a code whose /ToUnicode entry is the unit's whole text, the
-other glyphs (zero-width marks) get codes that map to nothing, so extractors
-never have to place a mark. Such a code is a CID above the font's glyphs
-(allocated downwards from 0xFFFF, clear of the ids WeasyPrint gives missing
-glyphs); a /CIDToGIDMap stream draws it with the real glyph, and /W gives it
-the real glyph's width, except for a mark the shaper moved left: its code is
-as wide as the move, so that the pen comes back by advancing rather than by
-a positioning step that pypdf would take for a space. The widths are chosen
-so the pen lands exactly where it did: the pages look the same
-(reports/tests/test_pdf_text.py rasterises them with and without the fix).
+glyph draws under its own code, meaning exactly the unit's text, at the pen
+position, is left as it is: most Thai letters, digits, spaces, Latin. Every
+other unit (a consonant with its marks, ำ drawn as NIKHAHIT + SARA AA, a mark
+moved by the shaper) is drawn as ONE glyph under a code of its own, whose
+/ToUnicode entry is the unit's whole text: a TrueType composite glyph,
+appended to the embedded subset, that places the unit's real glyphs (as
+components) exactly where WeasyPrint would have drawn them, and whose /W
+width is exactly the distance WeasyPrint would have moved the pen over the
+unit. Such a code is a CID above the font's glyphs (allocated downwards from
+0xFFFF, clear of the ids WeasyPrint gives missing glyphs); a /CIDToGIDMap
+stream draws it with its composite glyph. So every code maps to non-empty
+text, one glyph per unit, and no extractor ever has to place a mark.
 
-Why not /ActualText? A marked-content span ``/Span <</ActualText ...>> BDC
-... EMC`` is the textbook tool, and poppler 22.12 honours it, but pypdf 7.1.0
-ignores marked content when it extracts text (checked: a span around "สำเร็จ"
-still gives "สาเร็จ"), so /ToUnicode has to be right anyway; once it is, an
-/ActualText span adds nothing.
+Why composite glyphs (checked with pdf.js 5.6.205, PDFium 159 through
+pypdfium2 5.15.2, MuPDF 1.21.1, poppler 22.12, pypdf 7.1.0):
+
+* The earlier form of this module gave the zero-width marks codes mapped to
+  nothing (``<fffe> <>``). poppler and pypdf skip those, but pdf.js and
+  PDFium print the code itself and MuPDF prints U+FFFD, one junk character
+  per mark (5,000+ per scorecard), so Firefox and Chrome users could not
+  search. ำ is one character drawn as two glyphs: as long as both glyphs are
+  drawn as text, one of them has to map to nothing. Hence one glyph per unit.
+* A marked-content ``/Span <</ActualText ...>> BDC ... EMC`` around the unit
+  is the textbook tool, but none of pdf.js 5.6, PDFium 159 and MuPDF 1.21
+  uses it for text extraction (a span around "น้ำ สำเร็จ" changed nothing),
+  and pypdf 7.1.0 ignores marked content too.
+
+The pages look the same: every component sits where WeasyPrint put the
+glyph, to a rounding of half a font unit (half a thousandth of an em).
+Rasterisers that snap each glyph to a pixel grid (poppler snaps to a quarter
+pixel) shade a mark inside a composite glyph slightly differently from the
+same mark drawn on its own, so the test compares shapes, not anti-aliasing
+(reports/tests/test_pdf_text.py, reports/tests/pdf_helpers.pages_that_look_different).
 
 The fix is active only inside `exact_text()`, which reports/pdf.py wraps
 around WeasyPrint's write_pdf; any other WeasyPrint use in the process is
@@ -59,18 +73,26 @@ text. Re-read these places before moving the pin:
    covered too). Before the original runs, the wrapper reads the Pango glyph
    strings of the textbox's first line, as the original does (same
    ``single_paragraph_mode`` call, same ``pango_layout.get_first_line()``),
-   and writes the new codes into the glyph ids in place, restoring them
-   afterwards. It gets WeasyPrint's ``Font`` through ``stream.add_font``, as
-   the original does, and fills in ``font.to_unicode`` and ``font.widths``
-   for the new codes (the original never overwrites an entry that exists).
-   `_pdf_width` copies the original's arithmetic for a glyph's width and
-   positioning steps. Lines drawn with an ellipsis (the original lays them
-   out again) and bitmap or colour fonts are left alone.
+   and rewrites each recoded unit in place: its first glyph becomes the new
+   code (no offsets, a Pango width that makes the original's step after it
+   zero), its other glyphs PANGO_GLYPH_EMPTY of width 0; everything is
+   restored afterwards. It gets WeasyPrint's ``Font`` through
+   ``stream.add_font``, as the original does, and fills in
+   ``font.to_unicode`` and ``font.widths`` for the new codes (the original
+   never overwrites an entry that exists). Where each glyph lands and how far
+   the pen moves copies the original's arithmetic term for term. Lines drawn
+   with an ellipsis (the original lays them out again), units with a missing
+   glyph, and bitmap or colour fonts are left alone.
 2. ``weasyprint.pdf.fonts.Font.clean(to_unicode, hinting)`` is wrapped: the
-   font subset keeps the real glyphs behind the new codes instead of codes.
+   subset keeps the real glyphs behind the new codes, then fontTools appends
+   one composite glyph per code (TrueType fonts only: Sarabun is one).
 3. ``weasyprint.pdf.fonts._build_vector_font_dictionary`` is wrapped: once it
    has written a font, the CIDFont dictionary (through the font dictionary's
-   /DescendantFonts reference, in ``pdf.objects``) gets the /CIDToGIDMap.
+   /DescendantFonts reference, in ``pdf.objects``) gets the /CIDToGIDMap
+   from each code to its composite glyph.
+4. ``weasyprint.pdf.metadata.DocumentMetadata.generate_rdf_metadata`` is
+   wrapped to add dc:language (from ``<html lang>``) to the XMP packet, which
+   WeasyPrint fills with the title, authors and description only.
 """
 
 from __future__ import annotations
@@ -93,12 +115,17 @@ class UnsupportedWeasyPrint(RuntimeError):
     """The installed WeasyPrint is not the version this module was written against."""
 
 
+# One glyph of a unit, placed in the unit's composite glyph: (glyph id, x, y in font units).
+Component = tuple[int, int, int]
+
+
 @dataclass
 class _FontCodes:
     """The new codes of one font (keyed by WeasyPrint's font hash)."""
 
-    by_key: dict[tuple[int, str, int], int] = field(default_factory=dict)  # (glyph, text, width) -> code
-    glyph_of: dict[int, int] = field(default_factory=dict)  # code -> glyph
+    by_key: dict[tuple, int] = field(default_factory=dict)  # (components, text, width) -> code
+    components: dict[int, tuple[Component, ...]] = field(default_factory=dict)  # code -> its glyphs
+    glyph_of: dict[int, int] = field(default_factory=dict)  # code -> glyph id in the subset (once written)
 
 
 @dataclass
@@ -131,11 +158,14 @@ def install() -> None:
             return
         from weasyprint.draw import text as draw_text
         from weasyprint.pdf import fonts as pdf_fonts
+        from weasyprint.pdf import metadata as pdf_metadata
 
         _originals["draw_first_line"] = draw_text.draw_first_line
         _originals["clean"] = pdf_fonts.Font.clean
         _originals["build_vector"] = pdf_fonts._build_vector_font_dictionary
+        _originals["rdf"] = pdf_metadata.DocumentMetadata.generate_rdf_metadata
         draw_text.draw_first_line = _draw_first_line
+        pdf_metadata.DocumentMetadata.generate_rdf_metadata = _generate_rdf_metadata
         pdf_fonts.Font.clean = _clean
         pdf_fonts._build_vector_font_dictionary = _build_vector_font_dictionary
 
@@ -169,13 +199,14 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     try:
         return original(stream, textbox, text_overflow, block_ellipsis, matrix)
     finally:
-        for glyph_info, glyph_id in changed:
-            glyph_info.glyph = glyph_id
+        for info, glyph, width, x_offset, y_offset in changed:
+            info.glyph = glyph
+            info.geometry.width, info.geometry.x_offset, info.geometry.y_offset = width, x_offset, y_offset
 
 
 def _recode_first_line(render: _Render, stream, textbox) -> list:
-    """Write new codes into the glyphs of the line; return (glyph info, old id) pairs."""
-    from weasyprint.text.ffi import ffi, pango
+    """Draw each unit that needs it as one glyph of its own; return what to restore afterwards."""
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
     # The original sets this before reading the line. Setting it first means
     # that setting it again does not lay the line out again, dropping the codes.
@@ -195,31 +226,54 @@ def _recode_first_line(render: _Render, stream, textbox) -> list:
             font_size = textbox.style["font_size"]
         codes = render.fonts.setdefault(font.hash, _FontCodes())
         infos = glyph_item.glyphs.glyphs
+        scale = font.upem / 1000  # font units per thousandth of an em
         for first, end, text in _units(glyph_item, utf8):
-            if end - first == 1:
-                info = infos[first]
-                glyph_id = info.glyph
-                if not _drawable(glyph_id):
-                    continue
-                if not info.geometry.x_offset and font.to_unicode.setdefault(glyph_id, text) == text:
+            unit = [infos[i] for i in range(first, end)]
+            if any(info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG for info in unit):
+                continue  # a missing glyph: drawn as WeasyPrint would
+            drawn = [info for info in unit if info.glyph != pango.PANGO_GLYPH_EMPTY]
+            if not drawn:
+                continue
+            if len(unit) == 1:
+                info = unit[0]
+                if not (info.geometry.x_offset or info.geometry.y_offset) and (
+                    font.to_unicode.setdefault(info.glyph, text) == text
+                ):
                     continue  # the glyph's own code already says it
-                drawn = [info]
-            else:
-                drawn = [infos[i] for i in range(first, end) if _drawable(infos[i].glyph)]
-                if not drawn:
+            # Where draw_first_line would put each glyph, relative to the unit's start
+            # (thousandths of an em), and how far it would move the pen: its arithmetic,
+            # term for term.
+            pen, components = 0.0, []
+            for info in unit:
+                geometry = info.geometry
+                if info.glyph == pango.PANGO_GLYPH_EMPTY:
+                    pen += geometry.width / font_size
                     continue
-            # The text goes on the glyph that advances the pen, never on a mark.
-            carrier = max(drawn, key=lambda info: info.geometry.width)
-            for info in drawn:
-                glyph_id = info.glyph
-                glyph_text = text if info is carrier else ""
-                width, own = _pdf_width(font, pango_font, font_size, info)
-                if own and len(drawn) == 1 and font.to_unicode.setdefault(glyph_id, glyph_text) == glyph_text:
-                    continue
-                code = _code(codes, font, glyph_id, glyph_text, width)
-                if code is not None:  # else no room left: the glyph is drawn as WeasyPrint would
-                    changed.append((info, glyph_id))
+                if info.glyph not in font.widths:
+                    font.widths[info.glyph] = _glyph_width(pango_font, font_size, info.glyph)
+                logical_width = font.widths[info.glyph]
+                offset = geometry.x_offset / font_size
+                rise = -geometry.y_offset / font_size
+                components.append((info.glyph, round((pen + offset) * scale), round(rise * scale)))
+                kerning = logical_width + offset - geometry.width * 1000 * FROM_UNITS / font_size
+                pen += logical_width + offset - (int(kerning) if kerning else 0)
+            code = _code(codes, font, tuple(components), text, pen)
+            if code is None:
+                continue  # no room left: drawn as WeasyPrint would
+            # The unit's first glyph becomes the code, drawn where the unit starts and as
+            # wide as the unit; its other glyphs become empty and zero-width.
+            for n, info in enumerate(unit):
+                geometry = info.geometry
+                changed.append((info, info.glyph, geometry.width, geometry.x_offset, geometry.y_offset))
+                geometry.x_offset = geometry.y_offset = 0
+                if n == 0:
                     info.glyph = code
+                    # So that draw_first_line's step after the glyph is under one
+                    # thousandth of an em, which it truncates to 0.
+                    geometry.width = round(pen * font_size / (1000 * FROM_UNITS))
+                else:
+                    info.glyph = pango.PANGO_GLYPH_EMPTY
+                    geometry.width = 0
     return changed
 
 
@@ -268,37 +322,6 @@ def _units(glyph_item, utf8: bytes) -> list[tuple[int, int, str]]:
     return units
 
 
-def _drawable(glyph_id: int) -> bool:
-    from weasyprint.text.ffi import pango
-
-    return glyph_id != pango.PANGO_GLYPH_EMPTY and not glyph_id & pango.PANGO_GLYPH_UNKNOWN_FLAG
-
-
-def _pdf_width(font, pango_font, font_size, info) -> tuple[int, bool]:
-    """The width (thousandths of an em) to give the glyph's code in /W, and whether it is its own.
-
-    Normally the glyph's own width, computed and cached in `font.widths` as
-    draw_first_line would. For a mark the shaper moved left, draw_first_line
-    writes "step left, mark, step right again"; the code is made as wide as
-    the step right (whole units, as the original rounds it), so the pen lands
-    exactly where it did and the original has no step right left to write.
-    """
-    from weasyprint.text.ffi import FROM_UNITS
-
-    glyph_id = info.glyph
-    if glyph_id not in font.widths:
-        font.widths[glyph_id] = _glyph_width(pango_font, font_size, glyph_id)
-    width = font.widths[glyph_id]
-    x_offset = info.geometry.x_offset
-    if x_offset:
-        # draw_first_line's arithmetic, term for term.
-        offset = x_offset / font_size
-        kerning = int(width + offset - info.geometry.width * 1000 * FROM_UNITS / font_size)
-        if kerning < 0:
-            return width - kerning, False
-    return width, True
-
-
 def _glyph_width(pango_font, font_size, glyph_id: int) -> int:
     from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
@@ -307,35 +330,87 @@ def _glyph_width(pango_font, font_size, glyph_id: int) -> int:
     return round(logical.width * 1000 * FROM_UNITS / font_size)
 
 
-def _code(codes: _FontCodes, font, glyph_id: int, text: str, width: int) -> int | None:
-    """The code that draws `glyph_id`, `width` wide, and extracts as `text` (made on first use)."""
-    key = (glyph_id, text, width)
+def _code(codes: _FontCodes, font, components: tuple[Component, ...], text: str, width: float) -> int | None:
+    """The code that draws `components`, advances `width` and extracts as `text` (made on first use)."""
+    key = (components, text, width)
     code = codes.by_key.get(key)
     if code is None:
         code = TOP_CODE - len(codes.by_key)
         if code <= font.glyph_count + len(font.missing) + MARGIN:
             return None
         codes.by_key[key] = code
-        codes.glyph_of[code] = glyph_id
+        codes.components[code] = components
         font.to_unicode[code] = text
         font.widths[code] = width
     return code
 
 
-# --- 2. subsetting: keep the glyphs behind the codes ---------------------------------------
+# --- 2. subsetting: the composite glyphs behind the codes ----------------------------------
 
 
 def _clean(self, to_unicode, hinting):
     render = _current.get()
     codes = render.fonts.get(self.hash) if render is not None else None
-    if codes and to_unicode:
-        to_unicode = {gid: text for gid, text in to_unicode.items() if gid not in codes.glyph_of}
-        for code, glyph_id in codes.glyph_of.items():
+    used = {code: parts for code, parts in codes.components.items() if code in to_unicode} if codes else {}
+    if not used:
+        return _originals["clean"](self, to_unicode, hinting)
+    to_unicode = {gid: text for gid, text in to_unicode.items() if gid not in codes.components}
+    for parts in used.values():
+        for glyph_id, _, _ in parts:
             to_unicode.setdefault(glyph_id, "")
-    return _originals["clean"](self, to_unicode, hinting)
+    _originals["clean"](self, to_unicode, hinting)
+    if self.type != "ttf":
+        raise RuntimeError("reports.pdf_text needs TrueType (glyf) fonts; WeasyPrint embedded a CFF font")
+    self.file_content = _add_composites(self.file_content, used, codes, self.index)
 
 
-# --- 3. the font dictionary: each code draws its glyph -------------------------------------
+def _add_composites(file_content: bytes, used: dict[int, tuple[Component, ...]], codes: _FontCodes, index: int) -> bytes:
+    """The subset font with one composite glyph per code appended; records code -> glyph id."""
+    import io
+
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
+
+    ARGS_ARE_XY_VALUES = 0x0002
+    ttfont = TTFont(io.BytesIO(file_content), fontNumber=index)
+    order = list(ttfont.getGlyphOrder())
+    glyf, hmtx = ttfont["glyf"], ttfont["hmtx"]
+    codes.glyph_of.clear()
+    for code, parts in sorted(used.items()):
+        name = f"unit{code:04X}"
+        glyph = Glyph()
+        glyph.numberOfContours = -1
+        glyph.components = []
+        for glyph_id, x, y in parts:
+            component = GlyphComponent()
+            component.glyphName, component.x, component.y = order[glyph_id], x, y
+            component.flags = ARGS_ARE_XY_VALUES
+            glyph.components.append(component)
+        codes.glyph_of[code] = len(order)
+        order.append(name)
+        glyf.glyphs[name] = glyph
+        glyf.glyphOrder = order
+        glyph.recalcBounds(glyf)
+        hmtx.metrics[name] = (max(0, round(_width_of(codes, code))), getattr(glyph, "xMin", 0))
+    ttfont.setGlyphOrder(order)
+    if "post" in ttfont:
+        ttfont["post"].formatType = 3.0  # no glyph names to keep in step
+    for table in ("hdmx", "LTSH", "VDMX", "kern", "GDEF"):
+        if table in ttfont:
+            del ttfont[table]
+    output = io.BytesIO()
+    ttfont.save(output)
+    return output.getvalue()
+
+
+def _width_of(codes: _FontCodes, code: int) -> float:
+    for (_, _, width), known in codes.by_key.items():
+        if known == code:
+            return width
+    return 0
+
+
+# --- 3. the font dictionary: each code draws its composite glyph ---------------------------
 
 
 def _build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, reference, pdf_version):
@@ -358,3 +433,23 @@ def _build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, 
         pdf.add_object(cid_to_gid)
         cid_font["CIDToGIDMap"] = cid_to_gid.reference
     return result
+
+
+# --- 4. XMP metadata: the document's language ----------------------------------------------
+
+
+def _generate_rdf_metadata(self, variant, version, conformance):
+    """WeasyPrint's XMP packet, plus dc:language (the html element's lang) when it has one."""
+    from xml.etree.ElementTree import SubElement, fromstring, tostring
+
+    from weasyprint.pdf.metadata import NS
+
+    xml = _originals["rdf"](self, variant, version, conformance)
+    if _current.get() is None or not self.lang:
+        return xml
+    rdf = fromstring(xml)
+    description = SubElement(rdf, f"{{{NS['rdf']}}}Description")
+    description.attrib[f"{{{NS['rdf']}}}about"] = ""
+    bag = SubElement(SubElement(description, f"{{{NS['dc']}}}language"), f"{{{NS['rdf']}}}Bag")
+    SubElement(bag, f"{{{NS['rdf']}}}li").text = self.lang
+    return tostring(rdf, encoding="utf-8")

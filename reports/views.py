@@ -102,8 +102,34 @@ def scorecard_xlsx(request):
     return _download(sc, render_xlsx(sc), "xlsx", XLSX)
 
 
+@login_required
+@require_GET
+@thai_document
+def scorecard_annex(request):
+    """ภาคผนวกเอกสารหลักฐาน: the evidence of the scorecard's period, as one PDF (reports/annex.py).
+
+    The same query as the scorecard (plan, period, indicator); the indicators are those the
+    user may see, as for an evidence download.
+    """
+    from assessments.access import get_indicator_for_user
+
+    from .annex import build_annex, render_pdf
+
+    try:
+        req = scorecard_request(request.user, request.GET)
+    except PeriodError as exc:
+        return _error(request, exc.message)
+    if req.indicator_ids:
+        get_indicator_for_user(request.user, req.indicator_ids[0])  # 404 when hidden
+    annex = build_annex(user=request.user, plan=req.plan, period=req.period, indicator_ids=req.indicator_ids)
+    response = HttpResponse(render_pdf(annex), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{annex.filename}"'
+    return response
+
+
 urlpatterns = [
     path("scorecard/", scorecard, name="scorecard"),
     path("scorecard.pdf", scorecard_pdf, name="scorecard-pdf"),
     path("scorecard.xlsx", scorecard_xlsx, name="scorecard-xlsx"),
+    path("scorecard-annex.pdf", scorecard_annex, name="scorecard-annex"),
 ]

@@ -109,6 +109,8 @@ MATRIX: dict[str, Case] = {
     "reports:scorecard": Case(get=signed_in(200), post=signed_in(405)),
     "reports:scorecard-pdf": Case(get=signed_in(200), post=signed_in(405)),
     "reports:scorecard-xlsx": Case(get=signed_in(200), post=signed_in(405)),
+    # The evidence annex: whoever may download the evidence (everyone signed in).
+    "reports:scorecard-annex": Case(get=signed_in(200), post=signed_in(405)),
 }
 # The Django admin is one rule for all its URLs: checked on every registered
 # model's list page below (superusers only; anyone else is sent to its sign-in).

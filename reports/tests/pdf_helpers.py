@@ -67,6 +67,36 @@ def rasterise(data: bytes, dpi: int = 72) -> list[bytes]:
     return pages
 
 
+def pages_that_look_different(a: bytes, b: bytes, dpi: int = 200) -> list[int]:
+    """Numbers of the pages of two PDFs that do not draw the same shapes in the same places.
+
+    Both are rasterised by poppler and thresholded; a page looks the same when each inked
+    pixel of one lies within one pixel of an inked pixel of the other. This ignores
+    anti-aliasing, which depends on where the rasteriser puts each glyph within a pixel
+    (poppler snaps each glyph to a quarter pixel, so a mark drawn inside a composite glyph
+    is shaded a little differently than the same mark drawn on its own), and fails for
+    anything a reader could see: a mark or a line moved by a point, a glyph missing or
+    added, a different page count.
+    """
+    import io
+
+    from PIL import Image, ImageChops, ImageFilter
+
+    first, second = rasterise(a, dpi), rasterise(b, dpi)
+    if len(first) != len(second):
+        return [0]
+    different = []
+    for number, (x, y) in enumerate(zip(first, second), start=1):
+        ink_x, ink_y = (Image.open(io.BytesIO(page)).convert("L").point(lambda v: 255 if v < 128 else 0) for page in (x, y))
+        if ink_x.size != ink_y.size:
+            different.append(number)
+            continue
+        near_x, near_y = ink_x.filter(ImageFilter.MaxFilter(3)), ink_y.filter(ImageFilter.MaxFilter(3))
+        if ImageChops.subtract(ink_x, near_y).getbbox() or ImageChops.subtract(ink_y, near_x).getbbox():
+            different.append(number)
+    return different
+
+
 def squash(text: str) -> str:
     """Text without any whitespace (line breaks inside a table cell fall between Thai words)."""
     return re.sub(r"\s+", "", text)

@@ -82,7 +82,7 @@ def test_steps_sheet_has_one_row_per_step_with_real_dates(book):
     assert ind1[0][cols["ผู้บันทึก"] - 1] == "นางสาวสุวิมล นาครอด"
     assert ind1[0][cols["หมายเหตุ"] - 1] == "ประชุมคณะทำงานแล้ว"
     date_cell = ws.cell(row=HEADER + 1, column=cols["วันที่ดำเนินการ"])
-    assert date_cell.is_date and "bbbb" in date_cell.number_format
+    assert date_cell.is_date and date_cell.number_format == "[$-107041E]d mmm yyyy"
     assert [r for r in rows if r[0] == 7][0][cols["รายละเอียด/กิจกรรม"] - 1] == "ยังไม่ได้กำหนดเกณฑ์การให้คะแนน"
 
 
