@@ -5,7 +5,10 @@ STAMP   := .venv/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run install migrate seed test test-fast test-browser bench messages clean
+.PHONY: run install migrate seed test test-fast test-browser bench messages clean node
+
+# The page checks' node tools (axe-core, html-validate), pinned in package-lock.json.
+NODE_STAMP := node_modules/.package-lock.json
 
 $(STAMP): requirements.txt
 	python3 -m venv .venv
@@ -14,6 +17,11 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+node: $(NODE_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -27,15 +35,16 @@ run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite. The browser tests need Debian's chromium (apt-get install chromium;
-# .ci/run installs it) and fail, never skip, without it.
-test: install
+# .ci/run installs it), the HTML and accessibility checks need node and npm (Debian's
+# nodejs, npm); all fail, never skip, without them.
+test: install node
 	$(PY) -m pytest -q
 
-test-browser: install
+test-browser: install node
 	$(PY) -m pytest -q -m browser
 
 # Everything but the browser tests, on every core (pytest-xdist): about 100 s on 2 cores.
-test-fast: install
+test-fast: install node
 	$(PY) -m pytest -q -m "not browser" -n auto
 
 # In-process timings, then gunicorn (2 workers) on PostgreSQL (127.0.0.1:5432, database

@@ -1,0 +1,69 @@
+"""Show a page rendered by the Django test client to chromium, with the app's own static files.
+
+No server runs: a browser context answers every request for a made-up origin itself, the
+document with the rendered page (status and headers included) and /static/… through the
+staticfiles finders, as the app would serve them. The browser therefore sees exactly the
+HTML the other checks read. Used by the axe-core and layout-shift tests.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+ORIGIN = "http://kpi.test"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def static_file(path: str) -> Path | None:
+    if not path.startswith(settings.STATIC_URL):
+        return None
+    found = finders.find(path[len(settings.STATIC_URL):])
+    return Path(found) if found else None
+
+
+class Showroom:
+    """A browser context that serves one rendered page at a time.
+
+    bypass_csp: the page's own content security policy (sent as the app sends it) would
+    refuse a script the test injects (axe-core); it is bypassed only in this context.
+    font_delay: seconds to hold back every font, as a slow phone connection would.
+    """
+
+    def __init__(self, browser, viewport, *, font_delay: float = 0.0, **context_options):
+        self.context = browser.new_context(viewport=viewport, bypass_csp=True, base_url=ORIGIN, **context_options)
+        self.context.set_default_timeout(15_000)
+        self.font_delay = font_delay
+        self.page_shown = None
+        self.requests: list[tuple[str, str]] = []  # (resource type, path) in the order asked
+        self.context.route(f"{ORIGIN}/**", self._serve)
+        self.tab = self.context.new_page()
+
+    def _serve(self, route):
+        request = route.request
+        path = urlsplit(request.url).path
+        self.requests.append((request.resource_type, path))
+        if request.resource_type == "document":
+            page = self.page_shown
+            headers = {k: v for k, v in page.headers.items() if k.lower() not in ("content-length", "set-cookie")}
+            return route.fulfill(status=page.status, headers=headers, body=page.html.encode("utf-8"))
+        file = static_file(path)
+        if file is None:
+            return route.fulfill(status=404, body="not found")
+        if self.font_delay and request.resource_type == "font":
+            time.sleep(self.font_delay)
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return route.fulfill(status=200, body=file.read_bytes(), headers={"Content-Type": kind})
+
+    def show(self, page, wait_until="load"):
+        self.page_shown = page
+        self.tab.goto(ORIGIN + page.url, wait_until=wait_until)
+
+    def close(self):
+        self.context.close()

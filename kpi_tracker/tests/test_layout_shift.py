@@ -1,0 +1,80 @@
+"""No layout shift from fonts, and one render-blocking stylesheet.
+
+The dashboard is opened on a 390 px phone in chromium, once with fonts served at once and
+once with every font held back (as on a slow line, where Lighthouse measured a shift of
+0.33 when Sarabun swapped in). A PerformanceObserver adds up the layout-shift entries
+(those not caused by input), as Lighthouse's cumulative layout shift does; it stays under
+0.1, the "good" threshold.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from assessments.tests.test_browser import browser  # noqa: F401  (one chromium per module)
+from kpi_tracker.tests import pages as inventory
+from kpi_tracker.tests.showroom import PHONE, Showroom
+from kpi_tracker.tests.test_permission_matrix import world  # noqa: F401  (the matrix's fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+OBSERVE_JS = """
+window.__shifts = [];
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push({value: e.value,
+    sources: (e.sources || []).map(s => s.node ? (s.node.nodeName + (s.node.id ? "#" + s.node.id : "") + (s.node.className && typeof s.node.className === "string" ? "." + s.node.className.split(" ").join(".") : "")) : "?")});
+}).observe({type: "layout-shift", buffered: true});
+"""
+# Wait for the fonts (or for font-display to give up on them) and two more frames.
+SETTLE_JS = """() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))
+  .then(() => ({cls: window.__shifts.reduce((a, s) => a + s.value, 0), shifts: window.__shifts,
+                fonts: [...document.fonts].filter(f => f.status === "loaded").map(f => f.family + " " + f.weight)}))"""
+
+
+def dashboard(client, users, world):  # noqa: F811
+    return inventory._get(client, users, "director", "dashboard", reverse("reports:dashboard"))
+
+
+def cumulative_shift(browser, page, font_delay):  # noqa: F811
+    room = Showroom(browser, PHONE, font_delay=font_delay, device_scale_factor=3, is_mobile=True, has_touch=True)
+    try:
+        room.context.add_init_script(OBSERVE_JS)
+        room.show(page)
+        room.tab.wait_for_timeout(int(font_delay * 1000) + 500)
+        return room.tab.evaluate(SETTLE_JS)
+    finally:
+        room.close()
+
+
+@pytest.mark.parametrize("font_delay", [0.0, 1.5], ids=["fonts-at-once", "fonts-late"])
+def test_the_dashboard_does_not_shift_on_a_phone(browser, client, users, world, font_delay):  # noqa: F811
+    result = cumulative_shift(browser, dashboard(client, users, world), font_delay)
+    assert result["cls"] < 0.1, result
+    if not font_delay:
+        assert "Sarabun 400" in result["fonts"], result  # served promptly, the page is in Sarabun
+
+
+def test_one_stylesheet_blocks_rendering_and_the_fonts_are_preloaded(browser, client, users, world):  # noqa: F811
+    html = dashboard(client, users, world).html
+    head = html.split("</head>")[0]
+    stylesheets = re.findall(r'<link[^>]+rel="stylesheet"[^>]*>', head)
+    assert len(stylesheets) == 1 and "bootstrap" in stylesheets[0], stylesheets
+    scripts = re.findall(r"<script[^>]*>", head)
+    assert scripts and all(" defer" in s or " async" in s for s in scripts), scripts
+    preloads = re.findall(r'<link rel="preload"[^>]*>', head)
+    for face in ("Sarabun-Regular.ttf", "Sarabun-Bold.ttf"):
+        assert any(face in p and 'as="font"' in p and "crossorigin" in p for p in preloads), (face, preloads)
+    # The browser asks for the preloaded fonts before it has the stylesheet's rules applied, and uses them.
+    room = Showroom(browser, PHONE)
+    try:
+        room.show(dashboard(client, users, world))
+        room.tab.evaluate("document.fonts.ready.then(() => true)")
+        fonts = [path for kind, path in room.requests if kind == "font"]
+        family = room.tab.evaluate("getComputedStyle(document.body).fontFamily")
+    finally:
+        room.close()
+    assert any(p.endswith("Sarabun-Regular.ttf") for p in fonts), room.requests
+    assert family.startswith('Sarabun, "Sarabun Fallback"'), family
