@@ -9,7 +9,9 @@ HTML the other checks read. Used by the axe-core and layout-shift tests.
 from __future__ import annotations
 
 import mimetypes
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,18 +30,63 @@ def static_file(path: str) -> Path | None:
     return Path(found) if found else None
 
 
+class PageServer:
+    """One rendered page and the static files, from a real server on 127.0.0.1, fonts `font_delay` late.
+
+    For the layout-shift test: the delay must be in the browser's network, not in a route
+    handler (a handler that waits stalls every other request with it, and the page would
+    simply appear late, in its final font).
+    """
+
+    PORT = 8211  # this engineer's port range, 8210-8219
+
+    def __init__(self, page, *, font_delay: float = 0.0):
+        shown, delay = page, font_delay
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                path = urlsplit(self.path).path
+                if path == urlsplit(shown.url).path:
+                    body, kind, status = shown.html.encode("utf-8"), "text/html; charset=utf-8", shown.status
+                else:
+                    file = static_file(path)
+                    if file is None:
+                        self.send_error(404)
+                        return
+                    if file.suffix in (".ttf", ".woff", ".woff2"):
+                        time.sleep(delay)
+                    body, status = file.read_bytes(), 200
+                    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.PORT), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.PORT}{page.url}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Showroom:
     """A browser context that serves one rendered page at a time.
 
     bypass_csp: the page's own content security policy (sent as the app sends it) would
     refuse a script the test injects (axe-core); it is bypassed only in this context.
-    font_delay: seconds to hold back every font, as a slow phone connection would.
     """
 
-    def __init__(self, browser, viewport, *, font_delay: float = 0.0, **context_options):
+    def __init__(self, browser, viewport, **context_options):
         self.context = browser.new_context(viewport=viewport, bypass_csp=True, base_url=ORIGIN, **context_options)
         self.context.set_default_timeout(15_000)
-        self.font_delay = font_delay
         self.page_shown = None
         self.requests: list[tuple[str, str]] = []  # (resource type, path) in the order asked
         self.context.route(f"{ORIGIN}/**", self._serve)
@@ -56,8 +103,6 @@ class Showroom:
         file = static_file(path)
         if file is None:
             return route.fulfill(status=404, body="not found")
-        if self.font_delay and request.resource_type == "font":
-            time.sleep(self.font_delay)
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         return route.fulfill(status=200, body=file.read_bytes(), headers={"Content-Type": kind})
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from assessments.tests.test_browser import browser  # noqa: F401  (one chromium per module)
 from kpi_tracker.tests import pages as inventory
-from kpi_tracker.tests.showroom import PHONE, Showroom
+from kpi_tracker.tests.showroom import PHONE, PageServer, Showroom
 from kpi_tracker.tests.test_permission_matrix import world  # noqa: F401  (the matrix's fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -39,14 +39,17 @@ def dashboard(client, users, world):  # noqa: F811
 
 
 def cumulative_shift(browser, page, font_delay):  # noqa: F811
-    room = Showroom(browser, PHONE, font_delay=font_delay, device_scale_factor=3, is_mobile=True, has_touch=True)
+    server = PageServer(page, font_delay=font_delay)
+    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True)
     try:
-        room.context.add_init_script(OBSERVE_JS)
-        room.show(page)
-        room.tab.wait_for_timeout(int(font_delay * 1000) + 500)
-        return room.tab.evaluate(SETTLE_JS)
+        context.add_init_script(OBSERVE_JS)
+        tab = context.new_page()
+        tab.goto(server.url, wait_until="load")
+        tab.wait_for_timeout(int(font_delay * 1000) + 500)
+        return tab.evaluate(SETTLE_JS)
     finally:
-        room.close()
+        context.close()
+        server.close()
 
 
 @pytest.mark.parametrize("font_delay", [0.0, 1.5], ids=["fonts-at-once", "fonts-late"])
