@@ -92,3 +92,36 @@ def test_axe_finds_a_violation(browser):  # noqa: F811
     for rule in ("color-contrast", "label", "aria-required-children"):
         assert rule in text, (rule, problems)
     assert "bad page as nobody (/bad/) at 390 px" in problems[0]
+
+
+FOCUSED_JS = """() => {
+  const e = document.activeElement, s = getComputedStyle(e);
+  return {what: e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " " + (e.textContent || e.name || "").trim().slice(0, 40),
+          style: s.outlineStyle, width: parseFloat(s.outlineWidth) || 0, colour: s.outlineColor};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_the_keyboard_focus_is_always_visible(browser, client, users, world, viewport):  # noqa: F811
+    """Tab through the owner's indicator page (every kind of control): each stop draws a solid ring of 3 px."""
+    from django.urls import reverse
+
+    page = inventory._get(client, users, "owner", "indicator", reverse("assessments:indicator", args=world["indicator"]))
+    room = Showroom(browser, viewport)
+    try:
+        room.show(page)
+        room.tab.evaluate(UNFOLD_JS)
+        stops, seen = [], set()
+        for _ in range(60):
+            room.tab.keyboard.press("Tab")
+            stop = room.tab.evaluate(FOCUSED_JS)
+            if stop["what"] in seen:
+                continue
+            seen.add(stop["what"])
+            stops.append(stop)
+    finally:
+        room.close()
+    kinds = {s["what"].split(" ")[0].split("#")[0] for s in stops}
+    assert {"a", "button", "input", "summary", "textarea"} <= kinds, kinds
+    faint = [s for s in stops if s["style"] == "none" or s["width"] < 3]
+    assert not faint, faint
