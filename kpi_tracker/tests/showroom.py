@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mimetypes
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,17 +30,16 @@ def static_file(path: str) -> Path | None:
 
 
 class PageServer:
-    """One rendered page and the static files, from a real server on 127.0.0.1, fonts `font_delay` late.
+    """One rendered page and the static files, from a real server on 127.0.0.1.
 
-    For the layout-shift test: the delay must be in the browser's network, not in a route
-    handler (a handler that waits stalls every other request with it, and the page would
-    simply appear late, in its final font).
+    For the layout-shift test, whose slow network chromium emulates: requests answered by
+    a route handler never pass through the browser's network, so they would not be slowed.
     """
 
     PORT = 8211  # this engineer's port range, 8210-8219
 
-    def __init__(self, page, *, font_delay: float = 0.0):
-        shown, delay = page, font_delay
+    def __init__(self, page):
+        shown = page
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
@@ -53,8 +51,6 @@ class PageServer:
                     if file is None:
                         self.send_error(404)
                         return
-                    if file.suffix in (".ttf", ".woff", ".woff2"):
-                        time.sleep(delay)
                     body, status = file.read_bytes(), 200
                     kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
                 self.send_response(status)
