@@ -58,7 +58,8 @@ def _login(client, users, role, language="th"):
 
 
 def _page(label, role, response, url) -> Page:
-    return Page(label, role, url, response.status_code, response.content.decode("utf-8", "replace"),
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return Page(label, role, url, response.status_code, body.decode("utf-8", "replace"),
                 {k: v for k, v in response.headers.items()})
 
 
@@ -90,9 +91,9 @@ def matrix_pages(client, users, world, roles=ROLES) -> list[Page]:
     return pages
 
 
-def pages_not_html(client, users, world) -> list[str]:
+def pages_not_html(pages: list[Page]) -> list[str]:
     """Matrix URLs that answer 200 with something other than HTML and are not in NOT_PAGES."""
-    return [f"{p} answers {p.headers.get('Content-Type')}" for p in matrix_pages(client, users, world) if not p.is_html]
+    return [f"{p} answers {p.headers.get('Content-Type')}" for p in pages if not p.is_html]
 
 
 # --- pages in their states ----------------------------------------------------------
