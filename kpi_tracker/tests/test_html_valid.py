@@ -74,6 +74,12 @@ def test_states_render_what_they_say(client, users, world):  # noqa: F811
     """The states really are the states: the error shown, the round returned, the lock-out page."""
     by_label = {p.label: p for p in inventory.state_pages(client, users, world)}
     assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in by_label["login: wrong password"].html
+    # An error is tied to the fields it is about, for a screen reader.
+    login = by_label["login: wrong password"].html
+    assert 'id="login-error"' in login and len(re.findall(r'aria-invalid="true" aria-describedby="login-error"', login)) == 2
+    review = by_label["review: decision without its reason"].html
+    error_id = re.search(r'<span id="((?:verify|return)-error)">', review).group(1)
+    assert f'aria-invalid="true" aria-describedby="{error_id}"' in review
     assert by_label["login: locked out (429)"].status == 429
     assert by_label["404 page"].status == 404 and by_label["404 page"].is_html
     assert any(p.status == 403 for label, p in by_label.items() if label.startswith("403 page"))
