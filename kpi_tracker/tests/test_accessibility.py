@@ -77,11 +77,12 @@ def test_no_axe_violations(browser, client, users, world, role):  # noqa: F811
 
 
 def test_axe_finds_a_violation(browser):  # noqa: F811
-    """The check can fail: light grey text, an unlabelled field and a tab list of list items are found."""
+    """The check can fail: light grey text, an unlabelled field, a tab list of list items, an unlabelled list in a dialog."""
     bad = inventory.Page("bad page", "nobody", "/bad/", 200,
                          '<!doctype html><html lang="th"><head><meta charset="utf-8"><title>x</title></head><body><main>'
                          '<p style="color:#bbb">faint grey text</p><input name="q">'
-                         '<ul role="tablist"><li><a href="?a">ก</a></li></ul></main></body></html>',
+                         '<ul role="tablist"><li><a href="?a">ก</a></li></ul>'
+                         '<dialog><p>ยืนยัน?</p><select name="in-dialog"><option>ก</option></select></dialog></main></body></html>',
                          {"Content-Type": "text/html; charset=utf-8"})
     room = Showroom(browser, WIDTHS[390])
     try:
@@ -92,6 +93,8 @@ def test_axe_finds_a_violation(browser):  # noqa: F811
     for rule in ("color-contrast", "label", "aria-required-children"):
         assert rule in text, (rule, problems)
     assert "bad page as nobody (/bad/) at 390 px" in problems[0]
+    # What only an open dialog shows is checked with the dialog open.
+    assert any("(dialog 1 open)" in p and "in-dialog" in p for p in problems), problems
 
 
 FOCUSED_JS = """() => {
