@@ -63,7 +63,7 @@ def _page(label, role, response, url) -> Page:
                 {k: v for k, v in response.headers.items()})
 
 
-def _get(client, users, role, label, url, language="th") -> Page:
+def get_page(client, users, role, label, url, language="th") -> Page:
     _login(client, users, role, language)
     return _page(label, role, client.get(url), url)
 
@@ -87,7 +87,7 @@ def matrix_pages(client, users, world, roles=ROLES) -> list[Page]:
         url = reverse(name, args=args)
         for role in roles:
             if case.get[role] == 200:
-                pages.append(_get(client, users, role, name, url))
+                pages.append(get_page(client, users, role, name, url))
     return pages
 
 
@@ -136,15 +136,15 @@ def _error_pages(client, users, world):
     forbidden = next(name for name, case in MATRIX.items() if case.get["viewer"] == 403)
     args = world[MATRIX[forbidden].args] if MATRIX[forbidden].args else []
     return [
-        _get(client, users, "viewer", f"403 page ({forbidden})", reverse(forbidden, args=args)),
-        _get(client, users, "owner", "404 page", "/no-such-page/"),
+        get_page(client, users, "viewer", f"403 page ({forbidden})", reverse(forbidden, args=args)),
+        get_page(client, users, "owner", "404 page", "/no-such-page/"),
     ]
 
 
 @state("English")
 def _english(client, users, world):
-    return [_get(client, users, "director", "dashboard in English", reverse("reports:dashboard"), language="en"),
-            _get(client, users, "owner", "indicator in English",
+    return [get_page(client, users, "director", "dashboard in English", reverse("reports:dashboard"), language="en"),
+            get_page(client, users, "owner", "indicator in English",
                  reverse("assessments:indicator", args=world["indicator"]), language="en")]
 
 
@@ -191,10 +191,10 @@ def _returned(client, users, world):
                           by=users["director"], comment="กรุณาแนบรายงานการประชุมของขั้นตอนที่ 1 แล้วส่งใหม่")
     indicator_url = reverse("assessments:indicator", args=[indicator_pk]) + f"?round={round_pk}"
     return [
-        _get(client, users, "owner", "indicator: returned round", indicator_url),
-        _get(client, users, "owner", "my indicators: a returned round", reverse("assessments:my-indicators")),
-        _get(client, users, "director", "review: a returned round", reverse("assessments:review", args=world["submitted"])),
-        _get(client, users, "director", "dashboard: a returned round", reverse("reports:dashboard")),
+        get_page(client, users, "owner", "indicator: returned round", indicator_url),
+        get_page(client, users, "owner", "my indicators: a returned round", reverse("assessments:my-indicators")),
+        get_page(client, users, "director", "review: a returned round", reverse("assessments:review", args=world["submitted"])),
+        get_page(client, users, "director", "dashboard: a returned round", reverse("reports:dashboard")),
     ]
 
 

@@ -109,7 +109,7 @@ def test_the_keyboard_focus_is_always_visible(browser, client, users, world, vie
     """Tab through the owner's indicator page (every kind of control): each stop draws a solid ring of 3 px."""
     from django.urls import reverse
 
-    page = inventory._get(client, users, "owner", "indicator", reverse("assessments:indicator", args=world["indicator"]))
+    page = inventory.get_page(client, users, "owner", "indicator", reverse("assessments:indicator", args=world["indicator"]))
     room = Showroom(browser, viewport)
     try:
         room.show(page)

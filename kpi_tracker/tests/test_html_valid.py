@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from kpi_tracker.tests import pages as inventory
 from kpi_tracker.tests.checks import HTML_VALIDATE, HTML_VALIDATE_CONFIG, ROOT, need, node
@@ -63,10 +64,10 @@ def test_every_page_of_the_matrix_is_checked(client, users, world):  # noqa: F81
     for name in inventory.NOT_PAGES:
         case = MATRIX[name]
         role = next(r for r in inventory.ROLES if case.get[r] == 200)
-        url = inventory.reverse(name, args=world[case.args] if case.args else [])
+        url = reverse(name, args=world[case.args] if case.args else [])
         if name.startswith("reports:scorecard-"):  # one indicator keeps the PDF quick, as in the matrix test
             url += f"?plan={world['plan'].pk}&quarter=1&indicator={world['indicator'][0]}"
-        page = inventory._get(client, users, role, name, url)
+        page = inventory.get_page(client, users, role, name, url)
         assert page.status == 200 and not page.is_html, (name, page.status, page.headers.get("Content-Type"))
 
 

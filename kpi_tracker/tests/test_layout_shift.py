@@ -38,7 +38,7 @@ SETTLE_JS = """() => document.fonts.ready.then(() => new Promise(r => requestAni
 
 
 def dashboard(client, users, world):  # noqa: F811
-    return inventory._get(client, users, "director", "dashboard", reverse("reports:dashboard"))
+    return inventory.get_page(client, users, "director", "dashboard", reverse("reports:dashboard"))
 
 
 # Lighthouse's mobile throttling (its "slow 4G"), applied by chromium to every request.
