@@ -5,7 +5,10 @@ STAMP   := .venv/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run install migrate seed test test-fast test-browser bench attack messages clean
+.PHONY: run install migrate seed test test-fast test-browser bench attack messages clean node
+
+# The tests' node tools (pdf.js, axe-core, html-validate), pinned in package-lock.json.
+NODE_STAMP := node_modules/.package-lock.json
 
 $(STAMP): requirements.txt
 	python3 -m venv .venv
@@ -15,11 +18,10 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-# pdf.js (pdfjs-dist from the npm registry, pinned by package-lock.json) for the PDF engine
-# tests; node_modules/ is not committed.
-NODE_STAMP := node_modules/.package-lock.json
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+node: $(NODE_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -33,16 +35,17 @@ run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite. The browser tests need Debian's chromium, the PDF engine tests
-# mupdf-tools, poppler-utils and Node.js (pdf.js), the Excel date test libreoffice-calc
-# (.ci/run installs them all); each fails, never skips, without them.
-test: install $(NODE_STAMP)
+# mupdf-tools, poppler-utils and Node.js (pdf.js), the Excel date test libreoffice-calc,
+# the page checks node (axe-core, html-validate); .ci/run installs them all, and each
+# test fails, never skips, without them.
+test: install node
 	$(PY) -m pytest -q
 
-test-browser: install
+test-browser: install node
 	$(PY) -m pytest -q -m browser
 
 # Everything but the browser tests, on every core (pytest-xdist): about 100 s on 2 cores.
-test-fast: install $(NODE_STAMP)
+test-fast: install node
 	$(PY) -m pytest -q -m "not browser" -n auto
 
 # In-process timings, then gunicorn (2 workers) on PostgreSQL (127.0.0.1:5432, database

@@ -131,10 +131,14 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
     return ctx
 
 
-def _refused(request, indicator, rnd, message: str, form: dict):
-    messages.error(request, message)
+def _refused(request, indicator, rnd, message: str, form: dict, *, decision: str):
+    """The page again, the message shown in the refused form and tied to its fields (aria-describedby)."""
     ctx = _review_context(request, indicator, rnd)
     ctx["form"].update(form)
+    if ctx["can_reopen" if decision == "reopen" else "can_decide"]:
+        ctx["error"] = {"decision": decision, "message": message}
+    else:  # the form is no longer on the page (someone decided first): say it at the top
+        messages.error(request, message)
     return render(request, "assessments/review_detail.html", ctx, status=400)
 
 
@@ -155,13 +159,13 @@ def round_verify(request, pk, round_pk):
     reason = request.POST.get("reason", "")
     form = {"level": raw_level, "reason": reason}
     if raw_level and not (raw_level.isdecimal() and len(raw_level) <= 10):  # "²" is a digit int() refuses
-        return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), form)
+        return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), form, decision="verify")
     try:
         a = services.round_verify(
             indicator=indicator, round=rnd, by=request.user, level=int(raw_level) if raw_level else None, reason=reason
         )
     except services.ProgressError as exc:
-        return _refused(request, indicator, rnd, exc.messages[0], form)
+        return _refused(request, indicator, rnd, exc.messages[0], form, decision="verify")
     messages.success(
         request, _("ตัวชี้วัดที่ {number} {round}: ผ่านการตรวจสอบ ระดับ {level} แล้ว").format(
             number=indicator.number, round=rnd.label, level=a.verified_level)
@@ -178,7 +182,7 @@ def round_return(request, pk, round_pk):
     try:
         services.round_return(indicator=indicator, round=rnd, by=request.user, comment=comment)
     except services.ProgressError as exc:
-        return _refused(request, indicator, rnd, exc.messages[0], {"comment": comment})
+        return _refused(request, indicator, rnd, exc.messages[0], {"comment": comment}, decision="return")
     messages.success(request, _("ส่งกลับแก้ไขตัวชี้วัดที่ {number} {round} แล้ว").format(number=indicator.number, round=rnd.label))
     return redirect("assessments:review-queue")
 
@@ -226,7 +230,7 @@ def round_reopen(request, pk, round_pk):
     try:
         services.round_reopen(indicator=indicator, round=rnd, by=request.user, reason=reason)
     except services.ProgressError as exc:
-        return _refused(request, indicator, rnd, exc.messages[0], {"reopen_reason": reason})
+        return _refused(request, indicator, rnd, exc.messages[0], {"reopen_reason": reason}, decision="reopen")
     messages.success(request, _("เปิด{round}ของตัวชี้วัดที่ {number} ให้แก้ไขอีกครั้งแล้ว").format(round=rnd.label, number=indicator.number))
     return redirect(reverse("assessments:review", args=[indicator.pk, rnd.pk]))
 
