@@ -344,3 +344,44 @@ def test_ping_needs_login(client, users):
 
 def test_indicator_numbers_and_names_unchanged(plan):
     assert Indicator.objects.filter(plan=plan).count() == 30
+
+
+@pytest.mark.django_db
+class TestLinksAndDigits:
+    """No link the dashboard draws answers 400, whatever today is; one kind of digit on screen."""
+
+    @pytest.mark.parametrize("today", [dt.date(2026, 12, 1), dt.date(2022, 10, 5), dt.date(2021, 9, 20)])
+    def test_every_report_link_opens_for_a_plan_outside_today_s_year(self, client, users, fy_today, plan, today):
+        import re
+
+        fy_today(today)
+        for role in ("director", "viewer", "owner"):
+            client.force_login(users[role])
+            response = client.get(reverse("home"), follow=True)
+            response = client.get(URL, {"plan": plan.pk})
+            start, end = thai.fiscal_year_bounds(2565)
+            assert start <= response.context["as_of"] <= end
+            html = response.content.decode()
+            links = set(re.findall(r'href="(/reports/scorecard[^"#]*)"', html))
+            assert len(links) == 3, links
+            for link in links:
+                if "scorecard.pdf" in link:
+                    continue  # the same parameters as the page; the PDF is slow to draw
+                assert client.get(link.replace("&amp;", "&")).status_code == 200, (role, link)
+            for link in set(re.findall(r'href="\?([^"#]*)"', html)):
+                assert client.get(URL + "?" + link.replace("&amp;", "&")).status_code == 200, (role, link)
+
+    def test_a_date_outside_the_plan_s_year_is_replaced_by_its_default_with_a_message(self, client, users, fy_today, plan):
+        fy_today(dt.date(2026, 12, 1))
+        client.force_login(users["director"])
+        response = client.get(URL, {"as_of": "2026-01-01"}, follow=True)
+        assert response.context["as_of"] == dt.date(2022, 9, 30)
+        assert "ไม่อยู่ในปีงบประมาณ พ.ศ. 2565" in response.content.decode()
+
+    def test_round_and_quarter_names_use_arabic_digits_on_screen(self, client, users, fy_today):
+        fy_today(dt.date(2022, 7, 5))
+        client.force_login(users["director"])
+        html = client.get(URL).content.decode()
+        assert "รอบ 12 เดือน" in html and "ไตรมาสที่ 1" in html
+        for thai_digit in ("รอบ ๖", "รอบ ๑๒", "ไตรมาสที่ ๑", "ไตรมาสที่ ๒"):
+            assert thai_digit not in html
