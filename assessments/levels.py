@@ -123,3 +123,50 @@ def status_for(*, level: int, target: int | None, has_criteria: bool, as_of: dt.
     if level >= expected_level(target, as_of, starts_on, closes_on):
         return Status.ON_TRACK
     return Status.BEHIND
+
+
+# --- the other rules every page and report shares ------------------------------
+# Each lives here once; reports.rows applies them, the renderers only format.
+
+# ผู้จัดเก็บข้อมูล: the section (ฝ่าย) an indicator is counted under is the data
+# collector the plan names, nothing else. An indicator without one goes to ONE
+# group, named for what is missing. We do not guess the section from the
+# primary owner's unit (the old scorecard did): that credits a section with an
+# indicator the plan never gave it, and an all-staff (ทุกตำแหน่ง) indicator has
+# no single owner's section at all, so the guess split the same indicators into
+# three groups on paper and one on screen.
+NO_SECTION_LABEL = gettext_lazy("ยังไม่ระบุผู้จัดเก็บข้อมูล")
+
+
+def section_name(data_collector_name: str | None) -> str:
+    """The section an indicator is reported under (see NO_SECTION_LABEL)."""
+    return data_collector_name or str(NO_SECTION_LABEL)
+
+
+def kpi_met(value, target, higher_is_better: bool) -> bool | None:
+    """A 5G policy KPI meets its target: at least it (or at most, when lower is better); None before any value."""
+    if value is None:
+        return None
+    return value >= target if higher_is_better else value <= target
+
+
+AVERAGE_DECIMALS = 2
+AVERAGE_EXCEL_FORMAT = "0." + "0" * AVERAGE_DECIMALS  # the same format as a spreadsheet cell's number format
+
+
+def average_level(level_sum: int, count: int) -> float | None:
+    """The average level of the indicators that have criteria, to two decimals (None when there are none)."""
+    return round(level_sum / count, AVERAGE_DECIMALS) if count else None
+
+
+def format_average(value: float | None, empty: str = "–") -> str:
+    """The one way an average level is written: two decimals ("0.30"), Arabic digits.
+    A renderer that wants Thai digits converts the digits of this text, nothing else."""
+    return empty if value is None else f"{value:.{AVERAGE_DECIMALS}f}"
+
+
+def default_as_of(today: dt.date, starts_on: dt.date, ends_on: dt.date) -> dt.date:
+    """The as-of date a plan is shown at when none is asked for: today, clamped to the
+    plan's fiscal year (a past year is shown as it ended, a future one as it starts),
+    so no link drawn with it falls outside the year and answers 400."""
+    return min(max(today, starts_on), ends_on)

@@ -177,3 +177,110 @@ def status_by_section_chart(rows, *, thai_digits: bool | None = None, width: int
         total = sum(counts.values())
         body.append(f'<text x="{x + 4:.1f}" y="{y + bar_h - 6}" font-size="{fs}" fill="#222">{escape(d(total))}</text>')
     return _svg(width, height, _("จำนวนตัวชี้วัดตามสถานะ แยกตามฝ่าย"), body)
+
+
+# --- trends over time (the dashboard) ------------------------------------------------
+
+def _x_of(day, starts_on, ends_on, x0: float, w: float) -> float:
+    span = max((ends_on - starts_on).days, 1)
+    return x0 + w * min(max((day - starts_on).days, 0), span) / span
+
+
+def _month_ticks(starts_on, ends_on):
+    """The first day of each month in [starts_on, ends_on]."""
+    import datetime as dt
+
+    day = starts_on.replace(day=1)
+    if day < starts_on:
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    while day <= ends_on:
+        yield day
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+
+
+def level_trend_chart(rows, *, starts_on, ends_on, as_of, thai_digits: bool | None = None,
+                      width: int = 1000, font_size: int = 12) -> str:
+    """One strip per indicator across the year: the level reached over time (a step area, 0-5),
+    from the dated completions (row.level_history), the target as a red tick at the round's
+    close, today's as-of date as a dashed line. Rows: number, name, level_history, target."""
+    d = lambda v: _digits(v, thai_digits)  # noqa: E731
+    fs = font_size
+    label_w, right_pad, top, strip_h, gap = int(width * 0.30), 34, fs + 10, 14, 4
+    plot_w = width - label_w - right_pad
+    height = top + (strip_h + gap) * max(len(rows), 1) + fs + 10
+    x_of = lambda day: _x_of(day, starts_on, ends_on, label_w, plot_w)  # noqa: E731
+    body = []
+    for day in _month_ticks(starts_on, ends_on):
+        x = x_of(day)
+        body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - fs - 6}" stroke="#e0e0e0" stroke-width="0.6"/>')
+        body.append(
+            f'<text x="{x + 2:.1f}" y="{height - 4}" font-size="{fs - 1}" fill="#333">'
+            f"{escape(thai.format_date(day, thai_digits=False).split()[1])}</text>"
+        )
+    xa = x_of(as_of)
+    body.append(f'<line x1="{xa:.1f}" y1="{top - 6}" x2="{xa:.1f}" y2="{height - fs - 6}" stroke="#333" stroke-dasharray="3,3"/>')
+    body.append(f'<text x="{xa:.1f}" y="{fs}" font-size="{fs - 1}" text-anchor="middle" fill="#333">'
+                f'{escape(_("ข้อมูล ณ วันที่"))} {escape(d(thai.format_date(as_of)))}</text>')
+    name_chars = int(label_w / (fs * 0.62)) - 4
+    for i, row in enumerate(rows):
+        y = top + i * (strip_h + gap)
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + strip_h - 3}" font-size="{fs}" text-anchor="end" fill="#222">'
+            f"<title>{escape(row.name)}</title>{escape(d(row.number))}. {escape(_short(row.name, name_chars))}</text>"
+        )
+        body.append(f'<rect x="{label_w}" y="{y}" width="{plot_w}" height="{strip_h}" fill="#f4f4f4"/>')
+        points = [(label_w, y + strip_h)]
+        level = 0
+        for day, new_level in row.level_history:
+            x = x_of(day)
+            points += [(x, y + strip_h - strip_h * level / STEPS), (x, y + strip_h - strip_h * new_level / STEPS)]
+            level = new_level
+        points += [(xa, y + strip_h - strip_h * level / STEPS), (xa, y + strip_h)]
+        if level or row.level_history:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            body.append(f'<polygon points="{path}" fill="{LEVEL_FILL}" fill-opacity="0.75"/>')
+        if row.target:
+            yt = y + strip_h - strip_h * row.target / STEPS
+            body.append(f'<line x1="{label_w + plot_w - 6}" y1="{yt:.1f}" x2="{label_w + plot_w}" y2="{yt:.1f}" '
+                        f'stroke="{TARGET_STROKE}" stroke-width="2"/>')
+        body.append(f'<text x="{label_w + plot_w + 4}" y="{y + strip_h - 3}" font-size="{fs}" fill="#222">'
+                    f"{escape(d(level))}/{escape(d(STEPS))}</text>")
+    return _svg(width, height, _("ระดับที่ได้ตลอดปีรายตัวชี้วัด (จากวันที่ดำเนินการแต่ละขั้นตอน)"), body)
+
+
+def kpi_trend_chart(kpi, *, starts_on, ends_on, thai_digits: bool | None = None,
+                    width: int = 320, height: int = 110, font_size: int = 11) -> str:
+    """A 5G KPI's recorded values over the year (line and dots), its target as a dashed red line.
+    kpi: reports.rows.KPIRow (history, target_value, target_unit, name)."""
+    d = lambda v: _digits(v, thai_digits)  # noqa: E731
+    fs = font_size
+    left, right, top, bottom = 8, 8, 8, fs + 8
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [float(v) for _day, v, _src in kpi.history] + [float(kpi.target_value)]
+    low, high = min(values + [0.0]), max(values)
+    high = high + (high - low) * 0.1 or 1.0
+    y_of = lambda v: top + plot_h - plot_h * (float(v) - low) / ((high - low) or 1)  # noqa: E731
+    x_of = lambda day: _x_of(day, starts_on, ends_on, left, plot_w)  # noqa: E731
+    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#f7f7f7"/>']
+    for day in list(_month_ticks(starts_on, ends_on))[::3]:
+        x = x_of(day)
+        body.append(f'<text x="{x:.1f}" y="{height - 3}" font-size="{fs}" fill="#333">'
+                    f"{escape(thai.format_date(day, thai_digits=False).split()[1])}</text>")
+    yt = y_of(kpi.target_value)
+    body.append(f'<line x1="{left}" y1="{yt:.1f}" x2="{left + plot_w}" y2="{yt:.1f}" stroke="{TARGET_STROKE}" '
+                f'stroke-dasharray="4,3" stroke-width="1.5"/>')
+    pts = [(x_of(day), y_of(v), day, v) for day, v, _src in kpi.history]
+    if len(pts) > 1:
+        body.append('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>'.format(
+            LEVEL_FILL, " ".join(f"{x:.1f},{y:.1f}" for x, y, _d, _v in pts)))
+    for x, y, day, v in pts:
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{LEVEL_FILL}">'
+                    f"<title>{escape(d(thai.format_date(day)))}: {escape(d(_plain(v)))}</title></circle>")
+    title = _("ผลการดำเนินงานตามช่วงเวลา: {name} (ค่าเป้าหมาย {target})").format(
+        name=kpi.name, target=d(_plain(kpi.target_value)))
+    return _svg(width, height, title, body)
+
+
+def _plain(value) -> str:
+    text = f"{value:f}" if not isinstance(value, str) else value
+    return text.rstrip("0").rstrip(".") if "." in text else text

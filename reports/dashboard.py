@@ -1,12 +1,11 @@
 """ภาพรวมผลการดำเนินงาน: the director's dashboard of one action plan.
 
-One plan at a time, as of a date (GET as_of=YYYY-MM-DD): every indicator with
-its targets, levels (self-assessed and verified) and status for the chosen
-round, the department's 5G policy KPIs, and the summary tiles. The number of
-queries is fixed, whatever the number of indicators: the plan's indicators
-and owners in two, their progress in five (assessments.selectors.progress_for),
-the latest history time in one grouped query, the KPIs with their latest
-value in one. Names are sorted in Python with kpi_tracker.thai.thai_sort_key.
+One plan at a time, as of a date (GET as_of=YYYY-MM-DD, default: the plan's
+default as-of date, today clamped to its fiscal year), for one round. Every
+number comes from reports.rows.build_rows, the same row source as the
+scorecard page, the PDF and the Excel file; this module only filters, sorts
+and groups those rows and picks what needs attention. The number of queries is
+fixed, whatever the number of indicators (see reports.rows).
 """
 
 from __future__ import annotations
@@ -19,22 +18,22 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import services
 from assessments.levels import Status
-from assessments.models import HistoryEntry, PolicyKPIMeasurement, RoundAssessment
-from assessments.selectors import IndicatorProgress, RoundProgress, current_round, progress_for
-from indicators.models import ActionPlan, Indicator, IndicatorOwner, OrgUnit, Person, PolicyKPI, Round
+from assessments.selectors import current_round
+from indicators.models import ActionPlan, PolicyKPI
 from indicators.querysets import scope_of
 from kpi_tracker import thai
+
+from . import rows as row_source
+from .rows import IndicatorRow, plan_default_as_of
 
 GROUPS = {
     "": gettext_lazy("ไม่จัดกลุ่ม"),
@@ -51,112 +50,88 @@ SORTS = {
     "level": gettext_lazy("ระดับที่ได้ (มากไปน้อย)"),
     "updated": gettext_lazy("ปรับปรุงล่าสุด"),
 }
-ALL_STAFF_LABEL = gettext_lazy("ทุกตำแหน่ง")
-NO_SECTION_LABEL = gettext_lazy("ไม่ระบุฝ่าย")
+# The tiles and the attention panel filter the table with ?status=: a status of
+# assessments.levels.Status, or one of these (a review state, or no recent change).
+AWAITING, RETURNED, STALE, NOT_STARTED = "awaiting", "returned", "stale", "not_started"
+EXTRA_FILTERS = {
+    AWAITING: gettext_lazy("รอตรวจสอบ"),
+    RETURNED: gettext_lazy("ส่งกลับแก้ไข"),
+    STALE: gettext_lazy("ไม่มีความเคลื่อนไหว"),
+    NOT_STARTED: gettext_lazy("ยังไม่เริ่มดำเนินการ (ระดับ 0)"),
+}
+STALE_DAYS = (14, 30, 60, 90)
+DEFAULT_STALE_DAYS = 30
 
 
-# --- rows -------------------------------------------------------------------
+def is_stale(row: IndicatorRow, as_of: dt.date, days: int) -> bool:
+    """Not met yet and nothing recorded in the last `days` days before the as-of date."""
+    if row.status in (Status.MET, Status.UNDEFINED):
+        return False
+    return row.last_update is None or row.last_update.date() < as_of - dt.timedelta(days=days)
 
-@dataclass
-class DashboardRow:
-    indicator: Indicator
-    progress: IndicatorProgress
-    selected: RoundProgress | None
-    primary_owner: Person | None
-    owner_ids: set[int]
-    last_update: dt.datetime | None
 
-    @property
-    def rounds(self) -> list[RoundProgress]:
-        return self.progress.rounds
+def matches(row: IndicatorRow, status: str, as_of: dt.date, stale_days: int) -> bool:
+    if status == AWAITING:
+        return row.awaiting_review
+    if status == RETURNED:
+        return row.returned
+    if status == STALE:
+        return is_stale(row, as_of, stale_days)
+    if status == NOT_STARTED:
+        return row.has_criteria and row.level == 0
+    return row.status == status
 
-    @property
-    def status(self) -> str:
-        return self.selected.status if self.selected else Status.UNDEFINED
 
-    @property
-    def owner_name(self) -> str:
-        if self.primary_owner is not None:
-            return self.primary_owner.full_name
-        return ALL_STAFF_LABEL if self.indicator.all_staff else ""
-
-    @property
-    def owner_sort_name(self) -> str:
-        p = self.primary_owner
-        return f"{p.first_name} {p.last_name}" if p else self.owner_name
-
-    @property
-    def section(self) -> OrgUnit | None:
-        return self.indicator.data_collector
-
-    @property
-    def section_name(self) -> str:
-        return self.section.name if self.section else NO_SECTION_LABEL
-
-    @property
-    def awaiting_review(self) -> bool:
-        return any(rp.review_status == RoundAssessment.Status.SUBMITTED for rp in self.rounds)
+def search(rows: list[IndicatorRow], q: str) -> list[IndicatorRow]:
+    """Number, name or any owner's name contains q (Thai or Arabic digits, any case)."""
+    needle = " ".join(thai.to_arabic_digits(q).split()).casefold()
+    if not needle:
+        return rows
+    if needle.isdigit():
+        return [r for r in rows if str(r.number) == needle or needle in r.name.casefold()]
+    return [
+        r for r in rows
+        if needle in thai.to_arabic_digits(r.name).casefold() or any(needle in o.casefold() for o in r.owners)
+    ]
 
 
 @dataclass
 class Group:
     key: str
     label: str
-    rows: list[DashboardRow] = field(default_factory=list)
+    rows: list[IndicatorRow] = field(default_factory=list)
 
 
 @dataclass
-class Summary:
-    total: int
-    met: int
-    on_track: int
-    behind: int
-    overdue: int
-    undefined: int
-    not_started: int
-    awaiting_review: int
-    average_level: float | None
-
-
-@dataclass
-class KPIRow:
-    kpi: PolicyKPI
-    value: object  # Decimal | None
-    measured_on: dt.date | None
-    source: str
-
-    @property
-    def met(self) -> bool | None:
-        if self.value is None:
-            return None
-        if self.kpi.higher_is_better:
-            return self.value >= self.kpi.target_value
-        return self.value <= self.kpi.target_value
-
-    @property
-    def status_label(self) -> str:
-        return {None: _("ยังไม่มีผล"), True: Status.LABELS[Status.MET], False: Status.LABELS[Status.BEHIND]}[self.met]
-
-    @property
-    def status_colour(self) -> str:
-        return {None: "secondary", True: Status.COLOURS[Status.MET], False: Status.COLOURS[Status.BEHIND]}[self.met]
-
+class AttentionList:
+    key: str
+    label: str
+    colour: str
+    rows: list[IndicatorRow]
 
 # --- parsing ------------------------------------------------------------------
 
-def parse_as_of(raw, today: dt.date) -> tuple[dt.date, str | None]:
-    """The as-of date from a GET parameter, or today with a Thai message why not."""
+def parse_as_of(raw, plan: ActionPlan, today: dt.date) -> tuple[dt.date, str | None]:
+    """The as-of date from a GET parameter, else the plan's default; with a Thai message when refused.
+
+    A date outside the plan's fiscal year or in the future is replaced by the
+    plan's default as-of date (reports.rows.plan_default_as_of).
+    """
+    default = plan_default_as_of(plan, today)
     raw = thai.to_arabic_digits(str(raw or "")).strip()
     if not raw:
-        return today, None
+        return default, None
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        return today, _("วันที่ \"{value}\" ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว ค.ศ.) จึงแสดงข้อมูล ณ วันนี้แทน").format(value=raw[:20])
+        return default, _("วันที่ \"{value}\" ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว ค.ศ.) จึงแสดงข้อมูล ณ วันที่ {day} แทน").format(
+            value=raw[:20], day=thai.format_date(default))
     if day > today:
-        return today, _("วันที่ที่เลือกเป็นวันในอนาคต จึงแสดงข้อมูล ณ วันนี้แทน")
-    if day.year < 1900:
-        return today, _("วันที่ที่เลือกไม่ถูกต้อง จึงแสดงข้อมูล ณ วันนี้แทน")
+        return default, _("วันที่ที่เลือกเป็นวันในอนาคต จึงแสดงข้อมูล ณ วันที่ {day} แทน").format(day=thai.format_date(default))
+    start, end = thai.fiscal_year_bounds(plan.fiscal_year.year_be)
+    if not start <= day <= end:
+        return default, _("วันที่ที่เลือกไม่อยู่ใน{year} จึงแสดงข้อมูล ณ วันที่ {day} แทน").format(
+            year=thai.fiscal_year_label(plan.fiscal_year.year_be), day=thai.format_date(default))
     return day, None
 
 
@@ -194,163 +169,66 @@ def may_direct(user, plan: ActionPlan) -> bool:
     return any(plan.org_unit.tree_path.startswith(p) for p in scope.director_paths + scope.admin_paths)
 
 
-# --- building ---------------------------------------------------------------
+# --- arranging the rows -------------------------------------------------------
 
-def _end_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-
-
-def build_rows(user, plan: ActionPlan, rounds: list[Round], selected: Round | None, as_of: dt.date) -> list[DashboardRow]:
-    indicators = list(
-        Indicator.objects.visible_to(user)
-        .for_plan(plan)
-        .select_related("plan__fiscal_year", "plan__org_unit", "data_collector")
-        .prefetch_related(
-            Prefetch("owners", queryset=IndicatorOwner.objects.select_related("person__org_unit").order_by("order"))
-        )
-        .order_by("number")
-    )
-    progress = progress_for(indicators, rounds, as_of)
-    # The last change recorded on or before the as-of date, so an old view shows an old date.
-    history = HistoryEntry.objects.filter(indicator__plan=plan)
-    if as_of < services.today():
-        history = history.filter(at__lt=_end_of_day(as_of))
-    updated = dict(
-        history.values("indicator_id")
-        .annotate(last=Max("at"))
-        .values_list("indicator_id", "last")
-    )
-    rows = []
-    for indicator in indicators:
-        owners = list(indicator.owners.all())
-        primary = next((o.person for o in owners if o.role == IndicatorOwner.Role.PRIMARY), None)
-        ip = progress[indicator.pk]
-        rows.append(
-            DashboardRow(
-                indicator=indicator,
-                progress=ip,
-                selected=ip.for_round(selected) if selected else None,
-                primary_owner=primary,
-                owner_ids={o.person_id for o in owners},
-                last_update=updated.get(indicator.pk),
-            )
-        )
-    return rows
-
-
-def summarise(rows: list[DashboardRow]) -> Summary:
-    counts = {s: 0 for s in Status.ORDER}
-    levels_defined = []
-    not_started = 0
-    for row in rows:
-        counts[row.status] += 1
-        if row.selected and row.selected.has_criteria:
-            levels_defined.append(row.selected.level)
-            if row.selected.level == 0:
-                not_started += 1
-    return Summary(
-        total=len(rows),
-        met=counts[Status.MET],
-        on_track=counts[Status.ON_TRACK],
-        behind=counts[Status.BEHIND],
-        overdue=counts[Status.OVERDUE],
-        undefined=counts[Status.UNDEFINED],
-        not_started=not_started,
-        awaiting_review=sum(1 for r in rows if r.awaiting_review),
-        average_level=round(sum(levels_defined) / len(levels_defined), 2) if levels_defined else None,
-    )
-
-
-def sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
-    by_number = sorted(rows, key=lambda r: r.indicator.number)
+def sort_rows(rows: list[IndicatorRow], sort: str) -> list[IndicatorRow]:
+    by_number = sorted(rows, key=lambda r: r.number)
     keys = {
         "number": None,
-        "name": lambda r: thai.thai_sort_key(r.indicator.name),
-        "owner": lambda r: (r.primary_owner is None, thai.thai_sort_key(r.owner_sort_name)),
-        "section": lambda r: (r.section is None, thai.thai_sort_key(r.section_name)),
+        "name": lambda r: thai.thai_sort_key(r.name),
+        "owner": lambda r: (r.primary_owner_id is None, thai.thai_sort_key(r.owner_sort_name)),
+        "section": lambda r: (r.section_id is None, thai.thai_sort_key(r.section)),
         "status": lambda r: Status.ORDER.index(r.status),
-        "level": lambda r: -(r.selected.level if r.selected else 0),
+        "level": lambda r: -r.level,
         "updated": lambda r: -(r.last_update.timestamp() if r.last_update else float("-inf")),
     }
     key = keys.get(sort)
     return sorted(by_number, key=key) if key else by_number  # sorted() is stable: ties stay by number
 
 
-def group_rows(rows: list[DashboardRow], group: str) -> list[Group]:
+def group_rows(rows: list[IndicatorRow], group: str) -> list[Group]:
     if group not in ("section", "owner", "status"):
         return [Group("", "", rows)]
     groups: dict[str, Group] = {}
     for row in rows:
         if group == "section":
-            key, label = str(row.section.pk if row.section else ""), row.section_name
+            key, label = str(row.section_id or ""), row.section
         elif group == "owner":
-            key, label = str(row.primary_owner.pk if row.primary_owner else ""), row.owner_name or "-"
+            key, label = str(row.primary_owner_id or ""), row.owner or "-"
         else:
-            key, label = row.status, Status.LABELS[row.status]
+            key, label = row.status, str(Status.LABELS[row.status])
         groups.setdefault(key, Group(key, label)).rows.append(row)
     if group == "status":
         return [groups[s] for s in Status.ORDER if s in groups]
     return sorted(groups.values(), key=lambda g: (g.key == "", thai.thai_name_key(g.label)))
 
 
-def kpi_rows(plan: ActionPlan, as_of: dt.date) -> list[KPIRow]:
-    """The department's 5G policy KPIs with their latest value on or before as_of (one query)."""
-    latest = PolicyKPIMeasurement.objects.filter(kpi=OuterRef("pk"), measured_on__lte=as_of).order_by(
-        "-measured_on", "-recorded_at", "-pk"
-    )
-    kpis = (
-        PolicyKPI.objects.filter(fiscal_year_id=plan.fiscal_year_id, org_unit_id__in=plan.org_unit.ancestor_ids)
-        .annotate(
-            latest_value=Subquery(latest.values("value")[:1]),
-            latest_on=Subquery(latest.values("measured_on")[:1]),
-            latest_source=Subquery(latest.values("source")[:1]),
-        )
-        .order_by("org_unit__tree_path", "group_number", "number")
-    )
-    return [KPIRow(k, k.latest_value, k.latest_on, k.latest_source or "") for k in kpis]
-
-
-@dataclass(frozen=True)
-class ChartRow:
-    """The fields reports.charts reads from a scorecard row (see reports.scorecard.ScorecardRow)."""
-
-    number: int
-    name: str
-    section: str
-    level: int
-    target: int | None
-    verified_level: int | None
-    status: str
-
-
-def chart_rows(rows: list[DashboardRow]) -> list[ChartRow]:
-    """The dashboard's rows (filters and chosen round applied) in the charts' shape: no query."""
+def attention(rows: list[IndicatorRow], as_of: dt.date, stale_days: int) -> list[AttentionList]:
+    """ต้องติดตาม: overdue, behind, returned, awaiting review, and no change for `stale_days` days."""
+    lists = [
+        (Status.OVERDUE, Status.LABELS[Status.OVERDUE], "danger"),
+        (Status.BEHIND, Status.LABELS[Status.BEHIND], "warning"),
+        (RETURNED, EXTRA_FILTERS[RETURNED], "danger"),
+        (AWAITING, EXTRA_FILTERS[AWAITING], "info"),
+        (STALE, _("ไม่มีความเคลื่อนไหวเกิน {days} วัน").format(days=stale_days), "secondary"),
+    ]
     return [
-        ChartRow(
-            number=r.indicator.number,
-            name=r.indicator.name,
-            section=r.section_name,
-            level=r.selected.level if r.selected else 0,
-            target=r.selected.target if r.selected else None,
-            verified_level=r.selected.verified_level if r.selected else None,
-            status=r.status,
-        )
-        for r in rows
+        AttentionList(key, str(label), colour, [r for r in rows if matches(r, key, as_of, stale_days)])
+        for key, label, colour in lists
     ]
 
 
-def _charts(rows: list[DashboardRow]) -> dict[str, str]:
-    """SVG charts from reports.charts; nothing when that module or a chart is missing."""
-    try:
-        from reports import charts
-    except ImportError:
-        return {}
-    data = chart_rows(rows)
-    out = {}
-    for name in ("levels_chart", "status_by_section_chart"):
-        fn = getattr(charts, name, None)
-        if fn is not None and data:
-            out[name] = fn(data, thai_digits=False)
+def _trend_charts(data, rows: list[IndicatorRow]) -> dict:
+    """The year's trends as inline SVG (they print): each shown indicator's level, each 5G KPI's values."""
+    from reports import charts
+
+    start, end = thai.fiscal_year_bounds(data.plan.fiscal_year.year_be)
+    out = {"kpis": {k.kpi_id: charts.kpi_trend_chart(k, starts_on=start, ends_on=end, thai_digits=False)
+                    for k in data.kpis}}
+    if rows:
+        out["levels"] = charts.level_trend_chart(
+            sorted(rows, key=lambda r: r.number), starts_on=start, ends_on=end, as_of=data.as_of, thai_digits=False
+        )
     return out
 
 
@@ -378,80 +256,123 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     user = request.user
     today = services.today()
     plan, plans = choose_plan(user, params.get("plan"), today)
-    as_of, date_error = parse_as_of(params.get("as_of"), today)
-    if date_error:
-        messages.warning(request, date_error)
-    ctx = {"plan": plan, "plans": plans, "as_of": as_of, "today": today, "as_of_raw": params.get("as_of", "")}
+    ctx = {"plan": plan, "plans": plans, "today": today, "as_of_raw": params.get("as_of", "")}
     if plan is None:
         return ctx
-    rounds = list(Round.objects.filter(fiscal_year_id=plan.fiscal_year_id).order_by("closes_on"))
+    as_of, date_error = parse_as_of(params.get("as_of"), plan, today)
+    if date_error:
+        messages.warning(request, date_error)
+    rounds = row_source.plan_rounds(plan)
     selected = next((r for r in rounds if str(r.pk) == str(params.get("round", ""))), None) or current_round(
         rounds, as_of
     )
-    all_rows = build_rows(user, plan, rounds, selected, as_of)
+    if selected is None:
+        ctx.update({"as_of": as_of, "rows": [], "no_rounds": True})
+        return ctx
+    data = row_source.build_rows(plan=plan, as_of=as_of, round=selected, rounds=rounds)
+    all_rows = data.rows
 
-    sections = {r.section.pk: r.section for r in all_rows if r.section}
-    owners: dict[int, Person] = {}
-    for r in all_rows:
-        for o in r.indicator.owners.all():
-            owners.setdefault(o.person_id, o.person)
+    sections = {r.section_id: r.section for r in all_rows if r.section_id}
     section = str(params.get("section", ""))
     owner = str(params.get("owner", ""))
     status = str(params.get("status", ""))
+    q = str(params.get("q", ""))[:100].strip()
+    stale_raw = str(params.get("stale", ""))
+    stale_days = int(stale_raw) if stale_raw in {str(d) for d in STALE_DAYS} else DEFAULT_STALE_DAYS
+
+    people = row_source_people(all_rows)
     rows = all_rows
     # Compared as text: "²" is a digit that int() refuses, and 5,000 digits are too many for it.
     if section.isdigit():
-        rows = [r for r in rows if r.section and str(r.section.pk) == section]
+        rows = [r for r in rows if r.section_id and str(r.section_id) == section]
     elif section == "none":
-        rows = [r for r in rows if r.section is None]
+        rows = [r for r in rows if r.section_id is None]
     if owner.isdigit():
-        person = next((p for pk, p in owners.items() if str(pk) == owner), None)
+        person = people.get(owner)
         rows = [
             r for r in rows
-            if person.pk in r.owner_ids
-            or (r.indicator.all_staff and person is not None and plan.org_unit_id in person.org_unit.ancestor_ids)
+            if int(owner) in r.owner_ids or (r.all_staff and person is not None and person.in_plan_unit)
         ] if person else []
-    if status in Status.LABELS:
-        rows = [r for r in rows if r.status == status]
+    rows = search(rows, q)
+    summary = row_source.summarise(rows)  # the tiles count what the other filters leave, whatever the tile
+    if status in Status.LABELS or status in EXTRA_FILTERS:
+        rows = [r for r in rows if matches(r, status, as_of, stale_days)]
+    else:
+        status = ""
     sort = params.get("sort") if params.get("sort") in SORTS else "number"
     group = params.get("group") if params.get("group") in GROUPS else ""
 
-    keep = {"plan": plan.pk, "section": section, "owner": owner, "status": status, "group": group}
+    keep = {"plan": plan.pk, "section": section, "owner": owner, "q": q, "group": group,
+            "stale": stale_days if stale_days != DEFAULT_STALE_DAYS else ""}
     keep = {k: v for k, v in keep.items() if v}
-    with_date = {**keep, "as_of": as_of.isoformat()}
+    view = {**keep, "as_of": as_of.isoformat(), "round": selected.pk}
+    start, end = thai.fiscal_year_bounds(plan.fiscal_year.year_be)
     quarters = [
-        {"q": q, "disabled": q.ends_on > today, "active": q.ends_on == as_of}
-        for q in thai.quarters(plan.fiscal_year.year_be)
+        {"q": q_, "disabled": q_.ends_on > today, "active": q_.ends_on == as_of}
+        for q_ in thai.quarters(plan.fiscal_year.year_be)
     ]
+    report_query = urlencode({"plan": plan.pk, "as_of": as_of.isoformat(), "round": selected.months})
     ctx.update(
         {
+            "as_of": as_of,
+            "default_as_of": plan_default_as_of(plan, today),
+            "year_starts_on": start,
+            "latest_day": min(today, end),
             "rounds": rounds,
             "round": selected,
             "rows": rows,
+            "all_rows": all_rows,
             "groups": group_rows(sort_rows(rows, sort), group),
-            "summary": summarise(rows),
-            "sections": sorted(sections.values(), key=lambda s: thai.thai_sort_key(s.name)),
-            "owners": sorted(owners.values(), key=lambda p: thai.thai_sort_key(f"{p.first_name} {p.last_name}")),
-            "filters": {"section": section, "owner": owner, "status": status, "sort": sort, "group": group},
-            "filtered": bool(section or owner or status),
+            "summary": summary,
+            "attention": attention(all_rows, as_of, stale_days),
+            "stale_days": stale_days,
+            "stale_choices": STALE_DAYS,
+            "sections": sorted(sections.items(), key=lambda s: thai.thai_sort_key(s[1])),
+            "has_no_section": any(r.section_id is None for r in all_rows),
+            "no_section_label": all_rows and next((r.section for r in all_rows if r.section_id is None), ""),
+            "owners": sorted(people.values(), key=lambda p: thai.thai_sort_key(p.sort_name)),
+            "filters": {"section": section, "owner": owner, "status": status, "sort": sort, "group": group, "q": q},
+            "filtered": bool(section or owner or status or q),
             "group_choices": GROUPS,
             "sort_choices": SORTS,
-            "status_choices": [(s, Status.LABELS[s]) for s in Status.ORDER],
+            "status_choices": [(s, Status.LABELS[s]) for s in Status.ORDER] + list(EXTRA_FILTERS.items()),
+            "status_label": Status.LABELS.get(status) or EXTRA_FILTERS.get(status, ""),
             "legend": [(s, Status.LABELS[s], Status.COLOURS[s], Status.EXPLANATIONS[s]) for s in Status.ORDER],
             "quarters": quarters,
-            "kpis": kpi_rows(plan, as_of),
+            "kpis": data.kpis,
             "can_record_kpi": may_direct(user, plan),
             "kpi_form": kpi_form,
             "kpi_form_for": kpi_form_for,
-            "charts": _charts(rows),
-            "is_today": as_of == today,
+            "charts": _trend_charts(data, rows),
+            "is_default_date": as_of == plan_default_as_of(plan, today),
             # Links that change one thing and keep the rest of the view.
-            "date_query": urlencode({**keep, "sort": sort}),
-            "sort_query": urlencode({**with_date, **({"round": selected.pk} if selected else {})}),
-            "round_query": urlencode({**with_date, "sort": sort}),
+            "date_query": urlencode(keep),
+            "view_query": urlencode(view),
+            "status_query": urlencode({**view, "sort": sort}),
+            "sort_query": urlencode({**view, **({"status": status} if status else {})}),
+            "round_query": urlencode({**keep, "as_of": as_of.isoformat(), "sort": sort}),
+            "report_query": report_query,
         }
     )
     return ctx
+
+
+@dataclass
+class OwnerChoice:
+    pk: int
+    full_name: str
+    sort_name: str
+    in_plan_unit: bool
+
+
+def row_source_people(rows: list[IndicatorRow]) -> dict[str, OwnerChoice]:
+    """The owners named in the rows, by primary key as text (for the owner filter)."""
+    people: dict[str, OwnerChoice] = {}
+    for row in rows:
+        for person in row.owner_people:
+            people.setdefault(str(person.pk), OwnerChoice(person.pk, person.full_name,
+                                                          f"{person.first_name} {person.last_name}", person.in_plan_unit))
+    return people
 
 
 def _dashboard_url(plan_pk, as_of: str = "") -> str:

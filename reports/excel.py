@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from assessments import levels
 from assessments.levels import Status
 
 from .scorecard import Scorecard
@@ -42,6 +43,7 @@ SHEET_SUMMARY = "สรุปผลตัวชี้วัด"
 SHEET_STEPS = "รายละเอียดขั้นตอน"
 SHEET_HISTORY = "ประวัติการเปลี่ยนแปลง"
 SHEET_KPIS = "ตัวชี้วัดนโยบาย ๕G"
+SHEET_SECTIONS = "สรุปรายฝ่าย"
 
 _thin = Side(style="thin", color="808080")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -91,11 +93,13 @@ class _Sheet:
                 value = value.replace(tzinfo=None)  # already local time; Excel has no time zones
             cell = self.ws.cell(row=self.row, column=c, value=value)
             cell.font, cell.border = FONT, BORDER
-            cell.alignment = CENTER if kind in ("int", "number", "date", "datetime", "center") else WRAP
+            cell.alignment = CENTER if kind in ("int", "number", "average", "date", "datetime", "center") else WRAP
             if kind == "int":
                 cell.number_format = "0"
             elif kind == "number":
                 cell.number_format = "#,##0.##"
+            elif kind == "average":
+                cell.number_format = levels.AVERAGE_EXCEL_FORMAT
             elif kind == "date":
                 cell.number_format = DATE_FORMAT
             elif kind == "datetime":
@@ -258,6 +262,22 @@ def render_xlsx(scorecard: Scorecard) -> bytes:
     for k in sc.policy_kpis:
         met = "ยังไม่มีข้อมูล" if k.met is None else _yes(k.met)
         sheet.add([k.number, k.group, k.name, _num(k.target_value), k.target_unit, _num(k.value), k.measured_on, met])
+    sheet.finish()
+
+    # The per-section summary, from the same Summary the page and the PDF show.
+    sheet = _Sheet(
+        wb.create_sheet(SHEET_SECTIONS),
+        _title_lines(sc, "สรุปผลการดำเนินงานรายฝ่าย (ผู้จัดเก็บข้อมูล)"),
+        [
+            ("ฝ่าย", 40, "text"),
+            ("จำนวนตัวชี้วัด", 12, "int"),
+            *[(str(Status.LABELS[s]) if s != Status.UNDEFINED else "ยังไม่กำหนดเกณฑ์", 14, "int") for s in Status.ORDER],
+            ("ระดับเฉลี่ย", 12, "average"),
+        ],
+    )
+    for s in [*sc.summary.sections, sc.summary.overall]:
+        name = "รวม" if s is sc.summary.overall else s.name
+        sheet.add([name, s.total, *[s.counts[st] for st in Status.ORDER], s.average_level])
     sheet.finish()
 
     wb.properties.title = f"รายงานผลการดำเนินงานตามตัวชี้วัด {sc.group}"

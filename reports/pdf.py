@@ -19,6 +19,7 @@ from django import template
 from django.conf import settings
 from django.template import Context, Engine
 
+from assessments import levels
 from kpi_tracker import thai
 
 from . import charts, pdf_text
@@ -58,8 +59,8 @@ def num(value, empty="–"):
     """A number (level, count, average), or a dash when there is none."""
     if value is None or value == "":
         return empty
-    if isinstance(value, float):
-        value = f"{value:.2f}"
+    if isinstance(value, float):  # an average level: its one format lives in assessments.levels
+        value = levels.format_average(value)
     return digits(value)
 
 

@@ -62,3 +62,19 @@ def minutes(value):
 def input_date(value):
     """A date as people type it into a form: "31/03/2565"."""
     return thai.format_input_date(value) if value else ""
+
+
+@register.filter
+def arabic(value):
+    """Arabic digits on screen, so a line never mixes "รอบ ๖ เดือน" with "3"."""
+    return thai.to_arabic_digits(value)
+
+
+@register.filter
+def nobr_words(value):
+    """A person's name that may wrap between its words but never inside one
+    (Chromium's dictionary would split "นาครอด" or "ตรวจสอบ")."""
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(" ".join(format_html('<span class="nobr">{}</span>', w) for w in str(value or "").split()))

@@ -58,9 +58,23 @@ def test_filters_grouping_and_as_of_do_not_add_queries(client, users, plans):
         {"group": "section", "sort": "owner"},
         {"status": "behind", "sort": "name"},
         {"as_of": "2021-12-31", "group": "owner"},
+        {"status": "awaiting"},  # a tile
+        {"status": "stale", "stale": "60"},  # the attention panel's "no change for 60 days"
+        {"q": "ระดับความสำเร็จ"},  # the search
+        {"round": plans["big"].fiscal_year.rounds.get(months=12).pk, "as_of": "2022-02-01"},
     ):
         n, response = count_queries(client, {"plan": plans["big"].pk, **extra})
         assert n == base, extra
+
+
+@pytest.mark.django_db
+def test_tiles_search_and_attention_are_flat_from_30_to_300(client, users, plans):
+    client.force_login(users["admin"])
+    count_queries(client, {"plan": plans["small"].pk})  # warm the session
+    for extra in ({"status": "behind"}, {"q": "ระดับ"}, {"status": "returned", "stale": "14"}):
+        small, _ = count_queries(client, {"plan": plans["small"].pk, **extra})
+        big, _ = count_queries(client, {"plan": plans["big"].pk, **extra})
+        assert big == small, extra
 
 
 @pytest.mark.django_db

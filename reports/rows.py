@@ -1,0 +1,532 @@
+"""The one row source: what every screen and paper of a plan shows, per round and as-of date.
+
+`build_rows(plan=..., round=..., as_of=...)` reads, in a fixed number of
+queries whatever the number of indicators, the plan's indicators with their
+owners, their progress in every round of the year (assessments.selectors.
+progress_for, the one way to a level), the evidence and recorder names of the
+counted steps, the latest change of each indicator and the 5G policy KPIs with
+their recorded values, and returns plain dataclasses:
+
+- `rows`: one IndicatorRow per indicator (level, verified level, status,
+  owner, section, next step, last update, the other rounds, the level trend);
+- `summary`: per-section and whole-plan counts by status and average level;
+- `kpis`: one KPIRow per 5G policy KPI (latest value as of the date, met or
+  not, full history up to the date).
+
+The dashboard (reports.dashboard), the scorecard page, the PDF (reports.pdf)
+and the Excel workbook (reports.excel) render these and compute nothing of
+their own. The rules (status, section, KPI "met", average and its format, the
+default as-of date) live in assessments.levels.
+
+Queries: indicators (1) and owners (1), progress_for (5), evidence (1),
+latest change per indicator (1), recorder and reviewer names (1), 5G KPIs (1)
+and their values (1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Max, Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessments import levels
+from assessments.levels import Status
+from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
+from assessments.selectors import RoundProgress, current_round, progress_for
+from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
+from kpi_tracker import thai
+
+ALL_STAFF = gettext_lazy("ทุกตำแหน่ง")
+OVERALL = gettext_lazy("รวมทั้งหมด")
+
+
+def plan_default_as_of(plan: ActionPlan, today: dt.date) -> dt.date:
+    """The default as-of date of a plan (assessments.levels.default_as_of on its fiscal year)."""
+    start, end = thai.fiscal_year_bounds(plan.fiscal_year.year_be)
+    return levels.default_as_of(today, start, end)
+
+
+def plan_rounds(plan: ActionPlan) -> list[Round]:
+    return list(Round.objects.filter(fiscal_year_id=plan.fiscal_year_id).select_related("fiscal_year").order_by("closes_on"))
+
+
+# --- rows -----------------------------------------------------------------------
+
+
+@dataclass
+class StepRow:
+    """One milestone step (ขั้นตอนที่ ๑-๕) of the selected round as of the date."""
+
+    number: int
+    text: str
+    done_on: dt.date | None  # None when not done by the as-of date
+    counted: bool  # counts towards the level (cumulative rule)
+    reason: str  # why a done step does not count yet
+    recorded_by: str
+    note: str
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RoundCell:
+    """An indicator's result in one round (the selected one, or the other, one click away)."""
+
+    round_id: int
+    months: int
+    label: str
+    closes_on: dt.date
+    target: int | None
+    level: int
+    verified_level: int | None
+    status: str
+    review_status: str
+    has_criteria: bool
+
+    @property
+    def status_label(self) -> str:
+        return str(Status.LABELS[self.status])
+
+    @property
+    def status_colour(self) -> str:
+        return Status.COLOURS[self.status]
+
+    @property
+    def review_status_label(self) -> str:
+        return str(RoundAssessment.Status(self.review_status).label)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.level / levels.STEPS)
+
+    @property
+    def target_percent(self) -> int:
+        return round(100 * (self.target or 0) / levels.STEPS)
+
+
+@dataclass(frozen=True)
+class OwnerPerson:
+    """An owner as the filters need them (no model object leaves the row source)."""
+
+    pk: int
+    full_name: str
+    first_name: str
+    last_name: str
+    in_plan_unit: bool  # works in the plan's unit or below (an owner of its "ทุกตำแหน่ง" indicators)
+
+
+@dataclass
+class IndicatorRow:
+    """One indicator as every screen and paper shows it, for the selected round and date.
+
+    Fields the charts use (reports.charts): number, name, level, target,
+    verified_level, status, section, level_history.
+    """
+
+    indicator_id: int
+    number: int
+    name: str
+    section: str  # ผู้จัดเก็บข้อมูล (levels.section_name)
+    section_id: int | None
+    owners: list[str]  # primary owner first; "ทุกตำแหน่ง" first when all staff own it
+    owner: str  # the one name a line has room for: primary owner, else "ทุกตำแหน่ง"
+    owner_ids: set[int]
+    all_staff: bool
+    target: int | None  # of the selected round
+    level: int  # ผลการประเมินตนเอง: cumulative rule as of the date
+    verified_level: int | None  # ผลการตรวจสอบ, when verified (as of the date)
+    status: str  # assessments.levels.Status
+    review_status: str  # RoundAssessment.Status as of the date
+    has_criteria: bool
+    criteria_title: str
+    steps: list[StepRow]
+    submit_note: str
+    review_comment: str  # the director's comment (verification or return)
+    reviewed_by: str
+    reviewed_on: dt.date | None
+    unit: str = "ระดับ"
+    rounds: list[RoundCell] = field(default_factory=list)  # every round of the year, in order
+    next_step: str = ""  # the first step not yet counted ("" when all are)
+    next_step_number: int | None = None
+    last_update: dt.datetime | None = None  # latest recorded change on or before the date
+    level_history: list[tuple[dt.date, int]] = field(default_factory=list)  # the level after each dated step
+    owner_sort_name: str = ""
+    primary_owner_id: int | None = None
+    owner_people: list[OwnerPerson] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return str(Status.LABELS[self.status])
+
+    @property
+    def status_colour(self) -> str:
+        return Status.COLOURS[self.status]
+
+    @property
+    def review_status_label(self) -> str:
+        return str(RoundAssessment.Status(self.review_status).label)
+
+    @property
+    def owners_text(self) -> str:
+        return ", ".join(self.owners)
+
+    @property
+    def owner_parts(self) -> list[list[str]]:
+        """Each owner's name split into its words, so a renderer can keep a name whole."""
+        return [owner.split() for owner in self.owners]
+
+    @property
+    def remark(self) -> str:
+        """หมายเหตุ column: review state and the reviewer's words."""
+        parts = []
+        if self.review_status != RoundAssessment.Status.DRAFT:
+            parts.append(self.review_status_label)
+        if self.review_comment:
+            parts.append(self.review_comment)
+        return " – ".join(parts)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.level / levels.STEPS)
+
+    @property
+    def target_percent(self) -> int:
+        return round(100 * (self.target or 0) / levels.STEPS)
+
+    @property
+    def awaiting_review(self) -> bool:
+        return any(c.review_status == RoundAssessment.Status.SUBMITTED for c in self.rounds)
+
+    @property
+    def returned(self) -> bool:
+        return any(c.review_status == RoundAssessment.Status.RETURNED for c in self.rounds)
+
+
+# Kept for the renderers written against the scorecard's name.
+ScorecardRow = IndicatorRow
+
+
+# --- summaries -------------------------------------------------------------------
+
+
+@dataclass
+class SectionSummary:
+    name: str
+    section_id: int | None = None
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: {s: 0 for s in Status.ORDER})
+    level_sum: int = 0
+    assessed: int = 0  # with criteria
+    not_started: int = 0  # with criteria, level 0
+    verified: int = 0
+    awaiting_review: int = 0
+
+    def add(self, row: IndicatorRow) -> None:
+        self.total += 1
+        self.counts[row.status] += 1
+        if row.has_criteria:
+            self.assessed += 1
+            self.level_sum += row.level
+            self.not_started += row.level == 0
+        self.verified += row.verified_level is not None
+        self.awaiting_review += row.awaiting_review
+
+    @property
+    def average_level(self) -> float | None:
+        return levels.average_level(self.level_sum, self.assessed)
+
+    @property
+    def average_text(self) -> str:
+        return levels.format_average(self.average_level)
+
+    @property
+    def met(self) -> int:
+        return self.counts[Status.MET]
+
+    @property
+    def on_track(self) -> int:
+        return self.counts[Status.ON_TRACK]
+
+    @property
+    def overdue(self) -> int:
+        return self.counts[Status.OVERDUE]
+
+    @property
+    def undefined(self) -> int:
+        return self.counts[Status.UNDEFINED]
+
+    @property
+    def behind(self) -> int:
+        """Below target, whether the round is still open (behind) or closed (overdue)."""
+        return self.counts[Status.BEHIND] + self.counts[Status.OVERDUE]
+
+    @property
+    def behind_only(self) -> int:
+        return self.counts[Status.BEHIND]
+
+
+@dataclass
+class Summary:
+    overall: SectionSummary
+    sections: list[SectionSummary]  # Thai order, the no-collector group last
+
+    @property
+    def verified(self) -> int:
+        return self.overall.verified
+
+
+def summarise(rows: list[IndicatorRow]) -> Summary:
+    overall = SectionSummary(str(OVERALL))
+    by_section: dict[int | None, SectionSummary] = {}
+    for row in rows:
+        section = by_section.setdefault(row.section_id, SectionSummary(row.section, row.section_id))
+        overall.add(row)
+        section.add(row)
+    ordered = sorted(by_section.values(), key=lambda s: (s.section_id is None, thai.thai_sort_key(s.name)))
+    return Summary(overall, ordered)
+
+
+# --- 5G policy KPIs --------------------------------------------------------------
+
+
+@dataclass
+class KPIRow:
+    kpi_id: int
+    number: int
+    group: str
+    name: str
+    target_value: Decimal
+    target_unit: str
+    headline: bool
+    higher_is_better: bool
+    history: list[tuple[dt.date, Decimal, str]] = field(default_factory=list)  # (date, value, source), oldest first
+
+    @property
+    def latest(self):
+        return self.history[-1] if self.history else None
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.history[-1][1] if self.history else None
+
+    @property
+    def measured_on(self) -> dt.date | None:
+        return self.history[-1][0] if self.history else None
+
+    @property
+    def source(self) -> str:
+        return self.history[-1][2] if self.history else ""
+
+    @property
+    def met(self) -> bool | None:
+        return levels.kpi_met(self.value, self.target_value, self.higher_is_better)
+
+    @property
+    def status_label(self) -> str:
+        return {None: _("ยังไม่มีผล"), True: str(Status.LABELS[Status.MET]), False: _("ยังไม่บรรลุเป้าหมาย")}[self.met]
+
+    @property
+    def status_colour(self) -> str:
+        return {None: "secondary", True: Status.COLOURS[Status.MET], False: Status.COLOURS[Status.BEHIND]}[self.met]
+
+
+# Kept for the renderers written against the scorecard's name.
+PolicyKPIRow = KPIRow
+
+
+def kpi_rows(plan: ActionPlan, as_of: dt.date) -> list[KPIRow]:
+    """The department's 5G KPIs over the plan's unit, each with every value recorded up to as_of (two queries)."""
+    kpis = list(
+        PolicyKPI.objects.filter(fiscal_year_id=plan.fiscal_year_id, org_unit_id__in=plan.org_unit.ancestor_ids)
+        .order_by("org_unit__tree_path", "group_number", "number")
+    )
+    history: dict[int, list] = defaultdict(list)
+    for kpi_id, day, value, source in (
+        PolicyKPIMeasurement.objects.filter(kpi__in=[k.pk for k in kpis] or [0], measured_on__lte=as_of)
+        .order_by("measured_on", "recorded_at", "pk")
+        .values_list("kpi_id", "measured_on", "value", "source")
+    ):
+        history[kpi_id].append((day, Decimal(str(value)), source or ""))
+    return [
+        KPIRow(
+            kpi_id=k.pk, number=k.number, group=k.group, name=k.name, target_value=k.target_value,
+            target_unit=k.target_unit, headline=k.headline, higher_is_better=k.higher_is_better,
+            history=history.get(k.pk, []),
+        )
+        for k in kpis
+    ]
+
+
+# --- building --------------------------------------------------------------------
+
+
+@dataclass
+class PlanRows:
+    plan: ActionPlan
+    round: Round
+    rounds: list[Round]
+    as_of: dt.date
+    rows: list[IndicatorRow]
+    summary: Summary
+    kpis: list[KPIRow]
+
+
+def names_for(user_ids) -> dict[int, str]:
+    """Display names of users: their Person's Thai name, else the account's (one query)."""
+    from django.contrib.auth import get_user_model
+
+    ids = {i for i in user_ids if i}
+    names = {}  # always one query, so a page's query count does not depend on its data
+    # [0] (no such id) rather than an empty list, which Django answers without asking the database.
+    for user in get_user_model().objects.filter(pk__in=ids or [0]).select_related("person"):
+        person = getattr(user, "person", None)
+        names[user.pk] = person.full_name if person else (user.get_full_name() or user.username)
+    return names
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _cell(rp: RoundProgress) -> RoundCell:
+    return RoundCell(
+        round_id=rp.round.pk, months=rp.round.months, label=str(rp.round.label), closes_on=rp.round.closes_on,
+        target=rp.target, level=rp.level, verified_level=rp.verified_level, status=rp.status,
+        review_status=rp.review_status, has_criteria=rp.has_criteria,
+    )
+
+
+def _level_history(rp: RoundProgress, as_of: dt.date) -> list[tuple[dt.date, int]]:
+    """The level after each day a step was done (up to the date and the round's close)."""
+    cutoff = levels.effective_date(as_of, rp.round.closes_on)
+    done = {v.number: v.completion.done_on for v in rp.steps if v.completion is not None}
+    days = sorted({d for d in done.values() if d <= cutoff})
+    return [(d, levels.level_as_of(done, d, rp.round.closes_on)) for d in days]
+
+
+def build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round | None = None, rounds: list[Round] | None = None,
+               indicator_ids: list[int] | None = None) -> PlanRows:
+    """Rows, summaries and 5G KPI rows of one plan for one round as of one date.
+
+    `round` defaults to the round current on the date (assessments.selectors.current_round).
+    """
+    rounds = rounds if rounds is not None else plan_rounds(plan)
+    if round is None:
+        round = current_round(rounds, as_of)
+    owners_qs = IndicatorOwner.objects.select_related("person__org_unit").order_by("order")
+    indicators_qs = (
+        Indicator.objects.filter(plan=plan)
+        .select_related("data_collector")
+        .prefetch_related(Prefetch("owners", queryset=owners_qs))
+        .order_by("number")
+    )
+    if indicator_ids is not None:
+        indicators_qs = indicators_qs.filter(pk__in=indicator_ids)
+    indicators = list(indicators_qs)
+    progress = progress_for(indicators, rounds, as_of)
+    cutoff = levels.effective_date(as_of, round.closes_on)
+
+    selected = {i.pk: progress[i.pk].for_round(round) for i in indicators}
+    counted_ids = [
+        v.completion.pk
+        for rp in selected.values()
+        for v in rp.steps
+        if v.completion is not None and v.completion.done_on <= cutoff
+    ]
+    evidence: dict[int, list[str]] = defaultdict(list)
+    # Always one query, even for none ([0]: Django skips the query for an empty list), so a
+    # page's query count does not depend on its data.
+    for completion_id, name in (
+        Evidence.objects.filter(completion_id__in=counted_ids or [0], removed_at__isnull=True)
+        .order_by("uploaded_at", "pk")
+        .values_list("completion_id", "original_name")
+    ):
+        evidence[completion_id].append(name)
+
+    # The last change recorded on or before the as-of date, so an old view shows an old date.
+    updated = dict(
+        HistoryEntry.objects.filter(indicator__plan=plan, at__lt=_end_of_day(as_of))
+        .values("indicator_id")
+        .annotate(last=Max("at"))
+        .values_list("indicator_id", "last")
+    )
+
+    user_ids = []
+    for rp in selected.values():
+        user_ids += [v.completion.recorded_by_id for v in rp.steps if v.completion]
+        if rp.assessment:
+            user_ids += [rp.assessment.reviewed_by_id, rp.assessment.submitted_by_id]
+    names = names_for(user_ids)
+
+    rows = []
+    for indicator in indicators:
+        rp = selected[indicator.pk]
+        steps = []
+        for view in rp.steps:
+            c = view.completion
+            done = c is not None and c.done_on <= cutoff
+            steps.append(
+                StepRow(
+                    number=view.number,
+                    text=view.step.text,
+                    done_on=c.done_on if done else None,
+                    counted=view.state.counted,
+                    reason=view.state.reason if done else "",
+                    recorded_by=names.get(c.recorded_by_id, "") if done else "",
+                    note=c.note if done else "",
+                    evidence=evidence.get(c.pk, []) if done else [],
+                )
+            )
+        owner_links = list(indicator.owners.all())
+        owners = [o.person.full_name for o in owner_links]
+        if indicator.all_staff:
+            owners.insert(0, str(ALL_STAFF))
+        primary = next((o.person for o in owner_links if o.role == IndicatorOwner.Role.PRIMARY), None)
+        owner = primary.full_name if primary else (str(ALL_STAFF) if indicator.all_staff else "")
+        a = rp.assessment_as_of
+        reviewed = a is not None and a.status in (RoundAssessment.Status.VERIFIED, RoundAssessment.Status.RETURNED)
+        nxt = rp.next_step
+        rows.append(
+            IndicatorRow(
+                indicator_id=indicator.pk,
+                number=indicator.number,
+                name=indicator.name,
+                section=levels.section_name(indicator.data_collector.name if indicator.data_collector else None),
+                section_id=indicator.data_collector_id,
+                owners=owners,
+                owner=owner,
+                owner_ids={o.person_id for o in owner_links},
+                all_staff=indicator.all_staff,
+                target=rp.target,
+                level=rp.level,
+                verified_level=rp.verified_level,
+                status=rp.status,
+                review_status=rp.review_status,
+                has_criteria=rp.has_criteria,
+                criteria_title=rp.criteria_set.title if rp.criteria_set else "",
+                steps=steps,
+                submit_note=a.submit_note if a else "",
+                review_comment=a.review_comment if reviewed else "",
+                reviewed_by=names.get(a.reviewed_by_id, "") if reviewed else "",
+                reviewed_on=timezone.localtime(a.reviewed_at).date() if reviewed and a.reviewed_at else None,
+                unit=indicator.unit,
+                rounds=[_cell(r) for r in progress[indicator.pk].rounds],
+                next_step=nxt.text if nxt and rp.has_criteria else "",
+                next_step_number=nxt.number if nxt and rp.has_criteria else None,
+                last_update=updated.get(indicator.pk),
+                level_history=_level_history(rp, as_of),
+                owner_sort_name=f"{primary.first_name} {primary.last_name}" if primary else owner,
+                primary_owner_id=primary.pk if primary else None,
+                owner_people=[
+                    OwnerPerson(o.person.pk, o.person.full_name, o.person.first_name, o.person.last_name,
+                                bool(o.person.org_unit_id) and plan.org_unit_id in o.person.org_unit.ancestor_ids)
+                    for o in owner_links
+                ],
+            )
+        )
+    return PlanRows(plan, round, rounds, as_of, rows, summarise(rows), kpi_rows(plan, as_of))
