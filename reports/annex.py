@@ -36,7 +36,8 @@ from indicators.models import ActionPlan, Indicator, Round
 from kpi_tracker import thai
 
 from . import pdf, pdf_text
-from .scorecard import Period, _names_for
+from .rows import names_for
+from .scorecard import Period
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def annex_items(*, user, plan: ActionPlan, period: Period, indicator_ids: list[i
     evidence = list(
         Evidence.objects.filter(completion_id__in=list(counted), removed_at__isnull=True).order_by("uploaded_at", "pk")
     )
-    names = _names_for(e.uploaded_by_id for e in evidence)
+    names = names_for(e.uploaded_by_id for e in evidence)
     evidence.sort(key=lambda e: (counted[e.completion_id][0].number, counted[e.completion_id][1], e.uploaded_at, e.pk))
     items = []
     for number, e in enumerate(evidence, start=1):

@@ -30,6 +30,8 @@ NOT_PAGES = {
     "reports:scorecard-pdf": "the scorecard as PDF",
     "reports:scorecard-xlsx": "the scorecard as Excel",
     "reports:ping": "a plain-text probe for the benchmark",
+    "assessments:evidence-view": "an evidence file (PDF or image) opened in the browser, sandboxed",
+    "reports:scorecard-annex": "the evidence annex as PDF",
 }
 
 
