@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
     path("reports/", include("reports.urls")),
+    path("plans/", include("indicators.urls")),
 ]
