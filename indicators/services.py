@@ -473,7 +473,7 @@ def targets_set(*, indicator: Indicator, by, levels: dict) -> None:
 
 
 @transaction.atomic
-def criteria_write(*, indicator: Indicator, by, sets: dict) -> None:
+def criteria_write(*, indicator: Indicator, by, sets: dict, title: str = "") -> None:
     """เกณฑ์การให้คะแนน: {None: five steps} for the whole year, or {Round: five steps, ...} per round.
 
     Existing steps are edited in place (their progress stays attached); a set or
@@ -513,7 +513,8 @@ def criteria_write(*, indicator: Indicator, by, sets: dict) -> None:
     for round_id, texts in cleaned.items():
         cs = existing.get(round_id)
         if cs is None:
-            cs = CriteriaSet.objects.create(indicator=indicator, round_id=round_id)
+            cs = CriteriaSet.objects.create(indicator=indicator, round_id=round_id,
+                                            **({"title": title[:255]} if title else {}))
         steps = {s.number: s for s in cs.steps.all()} if round_id in existing else {}
         for n, text in enumerate(texts, start=1):
             step = steps.get(n)
