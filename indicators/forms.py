@@ -40,6 +40,28 @@ class PlanForm(forms.Form):
         return rows
 
 
+def _plausible_pk(value) -> bool:
+    # Checked before any query: 60 nines overflow SQLite's integer (a 500), "๙" is a digit int() reads.
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not _plausible_pk(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for v in value:
+            if not _plausible_pk(v):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": str(v)[:20]})
+        return super()._check_values(value)
+
+
 def level_field(label):
     return forms.TypedChoiceField(
         label=label, required=False, coerce=int, empty_value=None,
@@ -66,15 +88,16 @@ class IndicatorForm(forms.Form):
     conditions = _text(_("เงื่อนไข"), widget=TEXTAREA)
     data_source = _text(_("แหล่งข้อมูล / วิธีการจัดเก็บข้อมูล"), widget=TEXTAREA)
     supervisor = _text(_("ผู้กำกับดูแลตัวชี้วัด"), max_length=255)
-    data_collector = forms.ModelChoiceField(label=_("ผู้จัดเก็บข้อมูล"), queryset=OrgUnit.objects.none(), required=False,
+    data_collector = PersonChoiceField(label=_("ผู้จัดเก็บข้อมูล"), queryset=OrgUnit.objects.none(), required=False,
                                             empty_label=_("ไม่ระบุ"),
                                             error_messages={"invalid_choice": _("เลือกฝ่ายจากรายการ")})
-    primary = forms.ModelChoiceField(label=_("ผู้รับผิดชอบหลัก"), queryset=Person.objects.none(), required=False,
+    primary = PersonChoiceField(label=_("ผู้รับผิดชอบหลัก"), queryset=Person.objects.none(), required=False,
                                      empty_label=_("ไม่ระบุ"), error_messages={"invalid_choice": _("เลือกบุคลากรจากรายการ")})
-    secondary = forms.ModelMultipleChoiceField(
+    secondary = PeopleChoiceField(
         label=_("ผู้รับผิดชอบรอง"), queryset=Person.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple, error_messages={"invalid_choice": _("เลือกบุคลากรจากรายการ"),
-                                                             "invalid_pk_value": _("เลือกบุคลากรจากรายการ")})
+                                                             "invalid_pk_value": _("เลือกบุคลากรจากรายการ"),
+                                                             "invalid_list": _("เลือกบุคลากรจากรายการ")})
     all_staff = forms.BooleanField(label=_("ผู้รับผิดชอบทุกตำแหน่ง (ทุกคนในหน่วยงาน)"), required=False)
 
     def __init__(self, *args, plan: ActionPlan, **kwargs):

@@ -542,6 +542,8 @@ def policy_kpi_update(*, kpi: PolicyKPI, plan: ActionPlan, by, name: str, target
         raise PlanError(_("ค่าเป้าหมายต้องเป็นตัวเลข"))
     if not value.is_finite() or abs(value) >= Decimal("1e10"):
         raise PlanError(_("ค่าเป้าหมายต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"))
+    if value < 0:
+        raise PlanError(_("ค่าเป้าหมายต้องไม่ติดลบ"))
     new = {"name": _clean(name, what=_("ชื่อตัวชี้วัด"), limit=500, required=True),
            "target_value": value.quantize(Decimal("0.01")),
            "target_unit": _clean(target_unit, what=_("หน่วย"), limit=50), "higher_is_better": bool(higher_is_better)}
