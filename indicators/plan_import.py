@@ -159,8 +159,11 @@ def template_xlsx(plan: ActionPlan) -> bytes:
         row = [ind.number, ind.name, _person_name(owners[0].person) if owners else "",
                ", ".join(_person_name(o.person) for o in owners[1:]), "ใช่" if ind.all_staff else "",
                targets.get(6), targets.get(12)] + (steps + [""] * LEVELS)[:LEVELS]
-        # Values are written as plain strings/numbers: never a formula.
-        ws.append([("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for v in row])
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            # Text that starts like a formula stays text (formula injection), as in reports/excel.py.
+            if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r":
+                cell.data_type = "s"
     widths = [8, 50, 24, 30, 12, 12, 12] + [40] * LEVELS
     for i, w in enumerate(widths):
         ws.column_dimensions[ws.cell(row=1, column=i + 1).column_letter].width = w
@@ -190,8 +193,7 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
-    return text[1:] if text.startswith("'") else text
+    return str(value).strip()
 
 
 def specs_from_excel(raw: bytes, plan: ActionPlan) -> tuple[list[dict], list[str]]:

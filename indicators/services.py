@@ -73,6 +73,12 @@ def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
     if existing is not None:
         if not replace:
             return LoadResult(existing, created=False, warnings=list(data.get("warnings", [])))
+        # Progress hangs on the plan's steps (and their foreign key protects it): never replaced away.
+        if MilestoneStep.objects.filter(criteria_set__indicator__plan=existing, completions__isnull=False).exists():
+            from django.utils.translation import gettext  # (`_` is a throw-away name in this function)
+
+            raise PlanError(gettext("แผนนี้มีผลการดำเนินงานบันทึกไว้แล้ว จึงแทนที่ทั้งแผนไม่ได้ "
+                              "ให้นำเข้าแบบดูตัวอย่างในหน้าจัดการแผนแทน"))
         existing.delete()
 
     sections = {

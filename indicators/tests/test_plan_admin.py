@@ -223,3 +223,16 @@ def test_plan_edit_keeps_history(client, users, plan):
     assert PlanChange.objects.filter(plan=plan, action="plan_edited", actor=users["admin"]).exists()
     client.force_login(users["director"])
     assert client.post(reverse("indicators:plan-edit", args=[plan.pk]), {"title": "x"}).status_code == 403
+
+
+def test_replacing_a_plan_with_progress_is_refused(users, plan, fy_today, tmp_path):
+    from django.conf import settings
+    from django.core.management import CommandError, call_command
+
+    step = MilestoneStep.objects.get(criteria_set__indicator__number=1, criteria_set__indicator__plan=plan, number=1)
+    progress.step_complete(step=step, done_on=dt.date(2022, 1, 5), by=users["owner"])
+    source = tmp_path / "plan.json"
+    source.write_text((settings.BASE_DIR / "fixtures" / "plan_2565.json").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(CommandError, match="มีผลการดำเนินงานบันทึกไว้แล้ว"):
+        call_command("import_plan", str(source), "--replace", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
+    assert StepCompletion.objects.filter(step=step).exists()

@@ -120,6 +120,14 @@ def test_excel_template_round_trip(client, users, draft):
     assert draft.indicators.count() == 30
 
 
+def test_excel_template_text_that_looks_like_a_formula_stays_text(client, users, draft):
+    services.indicator_update(indicator=draft.indicators.get(number=5), by=users["admin"], name="=HYPERLINK(\"x\")")
+    client.force_login(users["admin"])
+    ws = _workbook(client.get(reverse("indicators:plan-template", args=[draft.pk]))).worksheets[0]
+    cell = next(r for r in ws.iter_rows(min_row=2) if r[0].value == 5)[1]
+    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"x\")"
+
+
 def test_bad_excel_rows_get_row_by_row_thai_errors_and_change_nothing(client, users, draft):
     client.force_login(users["admin"])
     wb = _workbook(client.get(reverse("indicators:plan-template", args=[draft.pk])))
