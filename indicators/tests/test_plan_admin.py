@@ -236,3 +236,21 @@ def test_replacing_a_plan_with_progress_is_refused(users, plan, fy_today, tmp_pa
     with pytest.raises(CommandError, match="มีผลการดำเนินงานบันทึกไว้แล้ว"):
         call_command("import_plan", str(source), "--replace", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
     assert StepCompletion.objects.filter(step=step).exists()
+
+
+def test_a_groups_administrator_cannot_edit_the_departments_kpis(client, users, plan):
+    from django.contrib.auth import get_user_model
+
+    from indicators.models import Appointment
+
+    group_admin = get_user_model().objects.create_user("group_admin", password="pw-not-used-123")
+    Appointment.objects.create(user=group_admin, org_unit=plan.org_unit, role=Appointment.Role.ADMIN)
+    kpi = services.policy_kpis_of(plan).order_by("number").first()
+    client.force_login(group_admin)
+    url = reverse("indicators:kpi-edit", args=[plan.pk, kpi.pk])
+    response = client.post(url, {"name": "x", "target_value": "1", "target_unit": "y"})
+    assert response.status_code == 403
+    kpi.refresh_from_db()
+    assert kpi.name != "x"
+    # ...but edits the group's own plan.
+    assert client.get(reverse("indicators:plan-edit", args=[plan.pk])).status_code == 200
