@@ -152,7 +152,9 @@ class CriteriaForm(forms.Form):
         data = self.cleaned_data
         if data["mode"] == self.YEAR:
             return {None: [data[f"year_{n}"] for n in range(1, LEVELS + 1)]}
-        return {r: [data[f"r{r.months}_{n}"] for n in range(1, LEVELS + 1)] for r in self.rounds}
+        # A round whose five steps are all left empty has no criteria of its own.
+        sets = {r: [data[f"r{r.months}_{n}"] for n in range(1, LEVELS + 1)] for r in self.rounds}
+        return {r: steps for r, steps in sets.items() if any(s.strip() for s in steps)}
 
     def targets(self) -> dict:
         return {r: self.cleaned_data.get(f"target_{r.months}") for r in self.rounds}

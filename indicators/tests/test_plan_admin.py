@@ -254,3 +254,21 @@ def test_a_groups_administrator_cannot_edit_the_departments_kpis(client, users, 
     assert kpi.name != "x"
     # ...but edits the group's own plan.
     assert client.get(reverse("indicators:plan-edit", args=[plan.pk])).status_code == 200
+
+
+def test_criteria_per_round_in_the_form(client, users, plan):
+    twenty = plan.indicators.get(number=20)
+    client.force_login(users["director"])
+    data = {"mode": "rounds", "target_6": "3", "target_12": "5",
+            **{f"r6_{n}": f"รอบแรก {n}" for n in range(1, 6)}, **{f"r12_{n}": f"รอบสอง {n}" for n in range(1, 6)}}
+    assert client.post(reverse("indicators:criteria-edit", args=[twenty.pk]), data).status_code == 302
+    sets = {cs.round.months: [s.text for s in cs.steps.order_by("number")] for cs in twenty.criteria_sets.all()}
+    assert sets == {6: [f"รอบแรก {n}" for n in range(1, 6)], 12: [f"รอบสอง {n}" for n in range(1, 6)]}
+    # Only the 12-month round: the 6-month set goes (it has no progress).
+    data.update({f"r6_{n}": "" for n in range(1, 6)})
+    assert client.post(reverse("indicators:criteria-edit", args=[twenty.pk]), data).status_code == 302
+    assert [cs.round.months for cs in twenty.criteria_sets.all()] == [12]
+    # Nothing at all is refused in Thai.
+    data.update({f"r12_{n}": "" for n in range(1, 6)})
+    response = client.post(reverse("indicators:criteria-edit", args=[twenty.pk]), data)
+    assert response.status_code == 400 and "อย่างน้อยหนึ่งชุด" in response.content.decode()
