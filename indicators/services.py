@@ -241,7 +241,8 @@ def _refuse_if_locked(indicator: Indicator, round_ids, what: str) -> None:
 @transaction.atomic
 def step_delete(*, step: MilestoneStep, by=None) -> None:
     """The one rule: a step that has progress is never deleted (edit its text, or withdraw the indicator)."""
-    step = MilestoneStep.objects.select_for_update().select_related("criteria_set__indicator__plan").get(pk=step.pk)
+    step = (MilestoneStep.objects.select_for_update(of=("self",)).select_related("criteria_set__indicator__plan")
+            .get(pk=step.pk))
     if step_has_progress(step):
         raise PlanError(
             _("ลบขั้นตอนที่ {number} ของตัวชี้วัดที่ {indicator} ไม่ได้ เพราะมีการบันทึกผลการดำเนินงานแล้ว "
@@ -363,7 +364,8 @@ def indicator_create(*, plan: ActionPlan, by, number, name: str, data_collector:
 @transaction.atomic
 def indicator_update(*, indicator: Indicator, by, **fields) -> Indicator:
     """Change any of the definition's fields (number renumbers; name renames)."""
-    indicator = Indicator.objects.select_for_update().select_related("plan", "data_collector").get(pk=indicator.pk)
+    indicator = (Indicator.objects.select_for_update(of=("self",)).select_related("plan", "data_collector")
+                 .get(pk=indicator.pk))
     before = _indicator_snapshot(indicator)
     for k, value in fields.items():
         if k in INDICATOR_TEXT_FIELDS:
@@ -394,7 +396,7 @@ def indicator_update(*, indicator: Indicator, by, **fields) -> Indicator:
 
 @transaction.atomic
 def indicator_withdraw(*, indicator: Indicator, by, reason: str) -> Indicator:
-    indicator = Indicator.all_objects.select_for_update().select_related("plan").get(pk=indicator.pk)
+    indicator = Indicator.all_objects.select_for_update(of=("self",)).select_related("plan").get(pk=indicator.pk)
     reason = _clean(reason, what=_("เหตุผลที่ยกเลิกตัวชี้วัด"), limit=2000, required=True)
     if indicator.withdrawn_at is not None:
         raise PlanError(_("ตัวชี้วัดนี้ถูกยกเลิกไปแล้ว"))
@@ -415,7 +417,7 @@ def _person_label(p: Person) -> str:
 def owners_set(*, indicator: Indicator, by, primary: Person | None, secondary: list[Person] = (),
                all_staff: bool | None = None) -> None:
     """ผู้รับผิดชอบหลัก / รอง (and ทุกตำแหน่ง): replaces the list, primary first."""
-    indicator = Indicator.objects.select_for_update().select_related("plan__org_unit").get(pk=indicator.pk)
+    indicator = Indicator.objects.select_for_update(of=("self",)).select_related("plan__org_unit").get(pk=indicator.pk)
     people = ([primary] if primary else []) + [p for p in secondary if p and p != primary]
     unit_path = indicator.plan.org_unit.tree_path
     for p in people:
@@ -448,7 +450,7 @@ def owners_set(*, indicator: Indicator, by, primary: Person | None, secondary: l
 @transaction.atomic
 def targets_set(*, indicator: Indicator, by, levels: dict) -> None:
     """ค่าเป้าหมาย per round: {Round: level or None}. A submitted or verified round's target stays."""
-    indicator = Indicator.objects.select_for_update().select_related("plan").get(pk=indicator.pk)
+    indicator = Indicator.objects.select_for_update(of=("self",)).select_related("plan").get(pk=indicator.pk)
     current = {t.round_id: t for t in indicator.targets.all()}
     changes_b, changes_a = {}, {}
     for rnd, level in levels.items():
@@ -486,7 +488,7 @@ def criteria_write(*, indicator: Indicator, by, sets: dict, title: str = "") -> 
     step that would disappear goes through step_delete's rule; nothing that a
     submitted or verified round counted may change.
     """
-    indicator = Indicator.objects.select_for_update().select_related("plan").get(pk=indicator.pk)
+    indicator = Indicator.objects.select_for_update(of=("self",)).select_related("plan").get(pk=indicator.pk)
     if not sets:
         raise PlanError(_("กรุณาระบุเกณฑ์การให้คะแนนอย่างน้อยหนึ่งชุด"))
     if None in sets and len(sets) > 1:
@@ -646,7 +648,7 @@ def plan_import_apply(*, plan: ActionPlan, specs: list[dict], by, source: str) -
     and those missing from the file withdrawn. Any refusal (a locked round, a
     step with progress, an unknown person) undoes everything.
     """
-    plan = ActionPlan.objects.select_for_update().select_related("org_unit", "fiscal_year").get(pk=plan.pk)
+    plan = ActionPlan.objects.select_for_update(of=("self",)).select_related("org_unit", "fiscal_year").get(pk=plan.pk)
     people = {f"{p.first_name} {p.last_name}".strip(): p
               for p in Person.objects.filter(org_unit__tree_path__startswith=plan.org_unit.tree_path)}
     rounds = {str(r.months): r for r in plan.fiscal_year.rounds.all()}
