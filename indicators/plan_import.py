@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from kpi_tracker import thai
 
-from .models import LEVELS, ActionPlan, Indicator
+from .models import LEVELS, ActionPlan
 from .plan_parser import parse_plan
 
 CARD_FIELDS = {  # parser card key → Indicator field

@@ -182,7 +182,6 @@ def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
 # indicator.round_assessments) by the names assessments gives them.
 
 from django.core.exceptions import ValidationError  # noqa: E402
-from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from django.utils.translation import gettext_lazy as _l  # noqa: E402

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kpi_tracker import thai
 
 from . import plan_import, services
-from .access import CRITERIA, PLAN, get_indicator_for_user, get_plan_for_user, may_administer, may_direct
+from .access import CRITERIA, PLAN, get_indicator_for_user, get_plan_for_user, may_administer
 from .forms import CopyForm, CriteriaForm, ImportForm, IndicatorForm, KPIForm, PlanForm, WithdrawForm
-from .models import LEVELS, ActionPlan, Indicator, PlanChange, PolicyKPI, Round
+from .models import LEVELS, ActionPlan, Indicator, PlanChange, Round
 from .querysets import scope_of
 
 HISTORY_LIMIT = 100
