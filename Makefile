@@ -26,10 +26,16 @@ node: $(NODE_STAMP)
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# Loads the FY 2565 plan and the demo accounts; safe to run again.
+# Loads the FY 2565 plan and the demo accounts, then records the demo year (steps, rounds,
+# reviews, 5G KPI values: see README "Demo data"); safe to run again. DEMO=0 leaves the
+# year without progress: make run DEMO=0
+DEMO    ?= 1
 seed: migrate
 	$(PY) manage.py load_plan
 	$(PY) manage.py create_demo_accounts
+ifneq ($(DEMO),0)
+	$(PY) manage.py record_demo_year
+endif
 
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)

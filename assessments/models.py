@@ -25,7 +25,8 @@ class StepCompletionQuerySet(models.QuerySet):
 class StepCompletion(models.Model):
     """ดำเนินการแล้ว: a milestone step done on a date, as recorded by someone."""
 
-    step = models.ForeignKey(MilestoneStep, verbose_name=_("ขั้นตอน"), on_delete=models.CASCADE, related_name="completions")
+    # PROTECT: a step with progress is never deleted with it (indicators.services.step_delete refuses first).
+    step = models.ForeignKey(MilestoneStep, verbose_name=_("ขั้นตอน"), on_delete=models.PROTECT, related_name="completions")
     done_on = models.DateField(_("วันที่ดำเนินการ"))
     note = models.TextField(_("หมายเหตุ"), blank=True)
     recorded_by = models.ForeignKey(

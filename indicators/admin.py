@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -90,7 +92,7 @@ class CoreValueInline(admin.TabularInline):
 
 @admin.register(ActionPlan)
 class ActionPlanAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "org_unit", "fiscal_year"]
+    list_display = ["__str__", "org_unit", "fiscal_year", "status"]
     list_filter = ["fiscal_year", "org_unit"]
     search_fields = ["title", "org_unit__name"]
     inlines = [CoreValueInline]
@@ -122,11 +124,49 @@ class IndicatorAdmin(admin.ModelAdmin):
     inlines = [OwnerInline, TargetInline, CriteriaSetInline]
     list_select_related = ["plan__org_unit", "plan__fiscal_year", "data_collector"]
 
+    def get_queryset(self, request):
+        # Withdrawn indicators too: the admin is where a superuser can still reach them.
+        return Indicator.all_objects.get_queryset()
+
+
+class StepFormSet(BaseInlineFormSet):
+    """Deleting a step goes through services.step_delete: refused when the step has progress."""
+
+    def clean(self):
+        # Before super().clean(): it reaches Django's own (English-worded) "protected objects" error first.
+        from .services import step_has_progress
+
+        # Not self.deleted_forms: it is empty once any form is invalid (Django's own
+        # "protected objects" error on the same form makes it so).
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", {}).get("DELETE"):
+                continue
+            step = form.instance
+            if step.pk and step_has_progress(step):
+                raise ValidationError(
+                    _("ลบขั้นตอนที่ %(number)s ไม่ได้ เพราะมีการบันทึกผลการดำเนินงานแล้ว "
+                      "ให้แก้ไขข้อความของขั้นตอน หรือยกเลิกตัวชี้วัดแทน"),
+                    params={"number": step.number},
+                )
+        super().clean()
+
+    def delete_existing(self, obj, commit=True):
+        from .services import step_delete
+
+        if commit:
+            step_delete(step=obj, by=getattr(self, "request_user", None))
+
 
 class StepInline(admin.TabularInline):
     model = MilestoneStep
+    formset = StepFormSet
     extra = 0
     max_num = 5
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request_user = request.user
+        return formset
 
 
 @admin.register(CriteriaSet)

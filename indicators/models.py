@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpi_tracker import thai
 
-from .querysets import IndicatorQuerySet, PlanQuerySet
+from .querysets import IndicatorManager, IndicatorQuerySet, PlanQuerySet
 
 LEVELS = 5
 level_validators = [MinValueValidator(0), MaxValueValidator(LEVELS)]
@@ -168,6 +168,14 @@ class ActionPlan(models.Model):
     values_name = models.CharField(_("ค่านิยมร่วม"), max_length=100, blank=True)
     culture = models.TextField(_("วัฒนธรรมองค์กร"), blank=True)
 
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("ร่าง (ยังไม่เผยแพร่)")
+        PUBLISHED = "published", _("เผยแพร่แล้ว")
+
+    # A copied or imported next-year plan starts as a draft that only its
+    # administrators and directors see; owners see it once it is published.
+    status = models.CharField(_("สถานะแผน"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+
     objects = PlanQuerySet.as_manager()
 
     class Meta:
@@ -230,15 +238,24 @@ class Indicator(models.Model):
     )
     # ทุกตำแหน่ง: every member of the plan's org unit is an owner.
     all_staff = models.BooleanField(_("ผู้รับผิดชอบทุกตำแหน่ง"), default=False)
+    # ยกเลิกตัวชี้วัด: a withdrawn indicator stays (with its history) but drops
+    # out of every list, dashboard and scorecard: the default manager hides it.
+    withdrawn_at = models.DateTimeField(_("ยกเลิกเมื่อ"), null=True, blank=True)
+    withdraw_reason = models.TextField(_("เหตุผลที่ยกเลิก"), blank=True)
 
-    objects = IndicatorQuerySet.as_manager()
+    objects = IndicatorManager()
+    all_objects = IndicatorQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ตัวชี้วัด")
         verbose_name_plural = _("ตัวชี้วัด")
         ordering = ["plan", "number"]
+        base_manager_name = "all_objects"
         constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="indicator_unique_number_in_plan"),
+            # A withdrawn indicator gives its number back to the plan.
+            models.UniqueConstraint(
+                fields=["plan", "number"], condition=Q(withdrawn_at__isnull=True), name="indicator_unique_number_in_plan"
+            ),
         ]
 
     def __str__(self):
@@ -323,6 +340,37 @@ class CriteriaSet(models.Model):
 
     def applies_to(self, round: Round) -> bool:
         return self.round_id is None or self.round_id == round.pk
+
+
+class PlanChange(models.Model):
+    """ประวัติการเปลี่ยนแปลงแผน: who changed what in a plan's definition, and when (append-only).
+
+    Progress history lives in assessments.HistoryEntry; this is the plan's own,
+    so the indicators app never needs to import assessments.
+    """
+
+    plan = models.ForeignKey(ActionPlan, verbose_name=_("แผนปฏิบัติการ"), on_delete=models.CASCADE, related_name="changes")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("ตัวชี้วัด"), null=True, blank=True, on_delete=models.CASCADE, related_name="plan_changes"
+    )
+    action = models.CharField(_("การเปลี่ยนแปลง"), max_length=40)
+    summary = models.TextField(_("รายละเอียด"))
+    before = models.JSONField(_("ก่อน"), null=True, blank=True)
+    after = models.JSONField(_("หลัง"), null=True, blank=True)
+    # Empty when a management command (copy_plan, the demo year) made the change.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ผู้ดำเนินการ"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("เมื่อ"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ประวัติการเปลี่ยนแปลงแผน")
+        verbose_name_plural = _("ประวัติการเปลี่ยนแปลงแผน")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["plan", "-at"], name="planchange_plan_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.summary[:60]}"
 
 
 class MilestoneStep(models.Model):

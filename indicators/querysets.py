@@ -58,26 +58,56 @@ def _under(prefix: str, paths: list[str]) -> Q:
     return reduce(or_, (Q(**{f"{prefix}__startswith": p}) for p in paths), Q(pk__in=[]))
 
 
+PUBLISHED = "published"  # ActionPlan.Status.PUBLISHED (models imports this module)
+
+
+def _plan_visible_q(scope: Scope, prefix: str) -> Q:
+    """Administrators and directors see their units' plans, drafts included; viewers and
+    staff only published ones (a copied next-year plan stays hidden until it is published)."""
+    unit = f"{prefix}org_unit"
+    drafts_too = _under(f"{unit}__tree_path", scope.admin_paths + scope.director_paths)
+    published = _under(f"{unit}__tree_path", scope.viewer_paths) | Q(**{f"{unit}_id__in": scope.person_unit_ancestors})
+    return drafts_too | (published & Q(**{f"{prefix}status": PUBLISHED}))
+
+
 class PlanQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = scope_of(user)
         if scope.superuser:
             return self
-        return self.filter(
-            _under("org_unit__tree_path", scope.reader_paths) | Q(org_unit_id__in=scope.person_unit_ancestors)
-        )
+        return self.filter(_plan_visible_q(scope, ""))
+
+    def published(self):
+        return self.filter(status=PUBLISHED)
+
+    def administered_by(self, user):
+        """Plans whose definition the user may change: the plan administrator of the unit (or above)."""
+        scope = scope_of(user)
+        if scope.superuser:
+            return self
+        return self.filter(_under("org_unit__tree_path", scope.admin_paths))
+
+    def directed_by(self, user):
+        """Plans whose criteria and targets the user may change: their administrators and directors."""
+        scope = scope_of(user)
+        if scope.superuser:
+            return self
+        return self.filter(_under("org_unit__tree_path", scope.admin_paths + scope.director_paths))
 
 
 class IndicatorQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def withdrawn(self):
+        return self.filter(withdrawn_at__isnull=False)
+
     def visible_to(self, user):
         """Staff see their own unit's plans; directors, admins and viewers their subtree."""
         scope = scope_of(user)
         if scope.superuser:
             return self
-        return self.filter(
-            _under("plan__org_unit__tree_path", scope.reader_paths)
-            | Q(plan__org_unit_id__in=scope.person_unit_ancestors)
-        )
+        return self.filter(_plan_visible_q(scope, "plan__"))
 
     def editable_by(self, user):
         """Progress may be changed by the indicator's owners and by administrators."""
@@ -86,7 +116,7 @@ class IndicatorQuerySet(models.QuerySet):
             return self
         q = _under("plan__org_unit__tree_path", scope.admin_paths)
         if scope.person_id is not None:
-            q |= self._owner_q(scope)
+            q |= self._owner_q(scope) & Q(plan__status=PUBLISHED)
         return self.filter(q)
 
     def owned_by(self, user):
@@ -94,7 +124,7 @@ class IndicatorQuerySet(models.QuerySet):
         scope = scope_of(user)
         if scope.person_id is None:
             return self.none()
-        return self.filter(self._owner_q(scope))
+        return self.filter(self._owner_q(scope), plan__status=PUBLISHED)
 
     def _owner_q(self, scope: Scope) -> Q:
         IndicatorOwner = apps.get_model("indicators", "IndicatorOwner")
@@ -103,3 +133,14 @@ class IndicatorQuerySet(models.QuerySet):
 
     def for_plan(self, plan):
         return self.filter(plan=plan)
+
+
+class IndicatorManager(models.Manager.from_queryset(IndicatorQuerySet)):
+    """Indicator.objects and every plan.indicators: withdrawn indicators are left out.
+
+    Indicator.all_objects (and the base manager used for foreign keys, so a
+    history row still reaches its withdrawn indicator) sees them all.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)

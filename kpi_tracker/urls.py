@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("assessments.urls")),
     path("reports/", include("reports.urls")),
+    path("plans/", include("indicators.urls")),
 ]
 
 handler400 = "kpi_tracker.views.bad_request"

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
-from indicators.models import MilestoneStep, PolicyKPI
+from indicators.models import ActionPlan, Indicator, MilestoneStep, PlanChange, PolicyKPI, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,33 @@ MATRIX: dict[str, Case] = {
     "reports:scorecard-xlsx": Case(get=signed_in(200), post=signed_in(405)),
     # The evidence annex: whoever may download the evidence (everyone signed in).
     "reports:scorecard-annex": Case(get=signed_in(200), post=signed_in(405)),
+    # Plan pages (issue 15): the plan administrator of the unit edits the plan ("admin": department
+    # administrator and superuser); the director of the unit edits criteria and targets only.
+    "indicators:plan-list": Case(get=only(REVIEWERS, 200, 403), post=signed_in(405)),
+    "indicators:plan-detail": Case(args="plan-id", get=only(REVIEWERS, 200, 403), post=signed_in(405)),
+    "indicators:plan-edit": Case(args="plan-id", get=only({"admin"}, 200, 403), post=only({"admin"}, "redirect", 403),
+                                 data="plan-edit", changes="plan"),
+    "indicators:plan-copy": Case(args="plan-id", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+                                 data="copy", changes="plan"),
+    # The world's plan is already published: the administrator is sent back with the reason, nothing changes.
+    "indicators:plan-publish": Case(args="plan-id", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+                                    changes=""),
+    "indicators:indicator-add": Case(args="plan-id", get=only({"admin"}, 200, 403),
+                                     post=only({"admin"}, "redirect", 403), data="indicator-add", changes="indicator"),
+    "indicators:kpi-edit": Case(args="plan-kpi", get=only({"admin"}, 200, 403), post=only({"admin"}, "redirect", 403),
+                                data="kpi-edit", changes="kpi"),
+    "indicators:plan-template": Case(args="plan-id", get=only({"admin"}, 200, 403), post=signed_in(405)),
+    # No file: the administrator gets the form back with the Thai reason (400), nothing is saved.
+    "indicators:plan-import": Case(args="plan-id", get=only({"admin"}, 200, 403), post=only({"admin"}, 400, 403)),
+    # No preview waiting in the session: back to the upload page, nothing is saved.
+    "indicators:plan-import-confirm": Case(args="plan-id", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+                                           changes=""),
+    "indicators:indicator-edit": Case(args="bare", get=only({"admin"}, 200, 403), post=only({"admin"}, "redirect", 403),
+                                      data="indicator-edit", changes="indicator"),
+    "indicators:criteria-edit": Case(args="bare", get=only(REVIEWERS, 200, 403), post=only(REVIEWERS, "redirect", 403),
+                                     data="criteria", changes="criteria"),
+    "indicators:indicator-withdraw": Case(args="bare", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+                                          data="withdraw", changes="indicator"),
 }
 # The Django admin is one rule for all its URLs: checked on every registered
 # model's list page below (superusers only; anyone else is sent to its sign-in).
@@ -166,6 +193,9 @@ def world(plan, users, rounds, fy_today, settings, tmp_path):
         "kpi": [PolicyKPI.objects.filter(fiscal_year=plan.fiscal_year).order_by("number").first().pk],
         "rounds": rounds,
         "plan": plan,
+        "plan-id": [plan.pk],
+        "plan-kpi": [plan.pk, PolicyKPI.objects.filter(fiscal_year=plan.fiscal_year).order_by("number").first().pk],
+        "bare": [plan.indicators.get(number=20).pk],
     }
 
 
@@ -183,6 +213,14 @@ def post_data(kind, world):
         "confirm-return": {"action": "return", "comment": "กรุณาแนบหลักฐานเพิ่มเติม"},
         "report": {"results": "จัดทำคู่มือแล้ว", "problems": "-", "remedies": "-", "version": "0"},
         "kpi": {"value": "92.5", "measured_on": "2022-05-01", "source": "รายงานกรม", "plan": world["plan"].pk},
+        "plan-edit": {"title": "แผนทดสอบ", "vision": "วิสัยทัศน์ใหม่", "values": ""},
+        "copy": {"to_year": "2566"},
+        "indicator-add": {"number": "31", "name": "ตัวชี้วัดใหม่", "unit": "ระดับ"},
+        "kpi-edit": {"name": "ตัวชี้วัดทดสอบ", "target_value": "95", "target_unit": "ร้อยละ", "higher_is_better": "on"},
+        "indicator-edit": {"number": "20", "name": "ชื่อใหม่", "unit": "ระดับ", "all_staff": "on"},
+        "criteria": {"mode": "year", "target_6": "3", "target_12": "5",
+                     **{f"year_{n}": f"ขั้นตอนทดสอบ {n}" for n in range(1, 6)}},
+        "withdraw": {"reason": "ซ้ำกับตัวชี้วัดอื่น"},
     }[kind]
 
 
@@ -193,7 +231,13 @@ def snapshot():
         "evidence": list(Evidence.objects.order_by("pk").values_list("pk", "removed_at")),
         "assessment": list(RoundAssessment.objects.order_by("pk").values_list("pk", "status", "verified_level")),
         "measurement": list(PolicyKPIMeasurement.objects.order_by("pk").values_list("pk", "value")),
-        "history": HistoryEntry.objects.count(),
+        "plan": list(ActionPlan.objects.order_by("pk").values_list("pk", "status", "vision")),
+        "indicator": list(Indicator.all_objects.order_by("pk").values_list("pk", "number", "name", "withdrawn_at")),
+        "kpi": list(PolicyKPI.objects.order_by("pk").values_list("pk", "name", "target_value")),
+        "criteria": (list(MilestoneStep.objects.order_by("pk").values_list("pk", "text"))
+                     + list(Target.objects.order_by("pk").values_list("pk", "level"))),
+        # Progress history and the plan's own history (PlanChange) both count.
+        "history": HistoryEntry.objects.count() + PlanChange.objects.count(),
     }
 
 

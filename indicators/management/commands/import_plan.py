@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.plan_parser import parse_plan
-from indicators.services import plan_load
+from indicators.services import PlanError, plan_load
 
 
 class Command(BaseCommand):
@@ -40,7 +40,10 @@ class Command(BaseCommand):
         )
         if dry_run:
             return
-        result = plan_load(data=data, replace=replace)
+        try:
+            result = plan_load(data=data, replace=replace)
+        except PlanError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         if result.created:
             self.stdout.write(self.style.SUCCESS(f"นำเข้า {result.plan} แล้ว"))
         else:
