@@ -135,9 +135,9 @@ def _refused(request, indicator, rnd, message: str, form: dict, *, decision: str
     """The page again, the message shown in the refused form and tied to its fields (aria-describedby)."""
     ctx = _review_context(request, indicator, rnd)
     ctx["form"].update(form)
-    if ctx["can_reopen" if decision == "reopen" else "can_decide"]:
+    if decision and ctx["can_reopen" if decision == "reopen" else "can_decide"]:
         ctx["error"] = {"decision": decision, "message": message}
-    else:  # the form is no longer on the page (someone decided first): say it at the top
+    else:  # no decision chosen, or its form is no longer on the page (someone decided first): say it at the top
         messages.error(request, message)
     return render(request, "assessments/review_detail.html", ctx, status=400)
 
@@ -201,20 +201,22 @@ def round_confirm(request, pk, round_pk):
     if action == "return":
         comment = request.POST.get("comment", "")
         if not comment.strip():
-            return _refused(request, indicator, rnd, _("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข"), {"comment": comment})
+            return _refused(request, indicator, rnd, _("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข"), {"comment": comment},
+                            decision="return")
         ctx.update(action="return", comment=comment)
     elif action == "verify":
         raw_level = str(request.POST.get("level", "")).strip()
         reason = request.POST.get("reason", "")
         if raw_level and not (raw_level.isdecimal() and len(raw_level) <= 10 and int(raw_level) <= ctx["self_level"]):
-            return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), {"level": raw_level, "reason": reason})
+            return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"),
+                            {"level": raw_level, "reason": reason}, decision="verify")
         level = int(raw_level) if raw_level else ctx["self_level"]
         if level < ctx["self_level"] and not reason.strip():
             return _refused(request, indicator, rnd, _("กรุณาระบุเหตุผลเมื่อให้ผลการตรวจสอบต่ำกว่าผลการประเมินตนเอง"),
-                            {"level": raw_level, "reason": reason})
+                            {"level": raw_level, "reason": reason}, decision="verify")
         ctx.update(action="verify", level=level, reason=reason)
     else:
-        return _refused(request, indicator, rnd, _("กรุณาเลือกว่าจะให้ผ่านการตรวจสอบหรือส่งกลับแก้ไข"), {})
+        return _refused(request, indicator, rnd, _("กรุณาเลือกว่าจะให้ผ่านการตรวจสอบหรือส่งกลับแก้ไข"), {}, decision="")
     return render(request, "assessments/review_confirm.html", ctx)
 
 

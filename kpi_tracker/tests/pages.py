@@ -32,6 +32,7 @@ NOT_PAGES = {
     "reports:ping": "a plain-text probe for the benchmark",
     "assessments:evidence-view": "an evidence file (PDF or image) opened in the browser, sandboxed",
     "reports:scorecard-annex": "the evidence annex as PDF",
+    "indicators:plan-template": "the plan's Excel KPI template, a download",
 }
 
 

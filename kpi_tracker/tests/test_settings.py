@@ -35,7 +35,7 @@ def test_production_mode_refuses_a_long_but_patterned_secret_key(key):
 
 
 def test_production_mode_accepts_a_generated_secret_key():
-    result = manage("check", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="x")
+    result = manage("check", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="x", SITE_URL="https://x")
     assert result.returncode == 0, result.stderr
 
 
