@@ -70,7 +70,7 @@ attack: install
 # After changing interface text: refresh the English catalogue, translate the
 # new entries in locale/en/LC_MESSAGES/django.po, then compile (needs gettext).
 messages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore="var/*" --ignore="fixtures/*" --ignore="bench/*" --no-location --no-obsolete --no-wrap
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore="var/*" --ignore="fixtures/*" --ignore="bench/*" --no-location --no-obsolete --no-wrap
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 clean:
