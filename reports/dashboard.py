@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import services
+from assessments.forms import BuddhistDateField
 from assessments.levels import Status
 from assessments.selectors import current_round
 from indicators.models import ActionPlan, PolicyKPI
@@ -122,9 +123,9 @@ def parse_as_of(raw, plan: ActionPlan, today: dt.date) -> tuple[dt.date, str | N
     if not raw:
         return default, None
     try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError:
-        return default, _("วันที่ \"{value}\" ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว ค.ศ.) จึงแสดงข้อมูล ณ วันที่ {day} แทน").format(
+        day = thai.parse_input_date(raw)  # 31/03/2565 as people type it, or ISO as the links carry it
+    except (ValueError, OverflowError):
+        return default, _("วันที่ \"{value}\" ไม่ถูกต้อง (พิมพ์เป็น วว/ดด/ปปปป พ.ศ.) จึงแสดงข้อมูล ณ วันที่ {day} แทน").format(
             value=raw[:20], day=thai.format_date(default))
     if day > today:
         return default, _("วันที่ที่เลือกเป็นวันในอนาคต จึงแสดงข้อมูล ณ วันที่ {day} แทน").format(day=thai.format_date(default))
@@ -241,9 +242,10 @@ class KPIMeasurementForm(forms.Form):
                         "max_whole_digits": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"),
                         "max_decimal_places": gettext_lazy("ผลการดำเนินงานมีทศนิยมได้ไม่เกิน 2 ตำแหน่ง")},
     )
-    measured_on = forms.DateField(
-        label=gettext_lazy("ข้อมูล ณ วันที่"), widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": gettext_lazy("วันที่ไม่ถูกต้อง (รูปแบบ ปปปป-ดด-วว)"), "required": gettext_lazy("กรุณาระบุวันที่ของข้อมูล")},
+    # Typed and shown in Buddhist Era (31/03/2565), like every date people enter here.
+    measured_on = BuddhistDateField(
+        label=gettext_lazy("ข้อมูล ณ วันที่"),
+        error_messages={"required": gettext_lazy("กรุณาระบุวันที่ของข้อมูล")},
     )
     source = forms.CharField(
         label=gettext_lazy("แหล่งข้อมูล"), max_length=500, required=False,

@@ -40,7 +40,7 @@ HTML = b"<html><script>alert(1)</script></html>"
 EXE = b"MZ\x90\x00" + b"\x00" * 100
 THAI_RE = re.compile(r"[\u0e00-\u0e7f]")
 ALERT = re.compile(r'<div class="alert alert-(success|danger)[^"]*" role="(?:alert|status)">(.*?)</div>', re.S)
-FIELD_ERROR = re.compile(r'<div class="text-danger small">(.*?)</div>', re.S)
+FIELD_ERROR = re.compile(r'<div class="text-danger small"[^>]*>(.*?)</div>', re.S)
 NASTY_ECHO = ("<script>alert", "<img src=x", "onerror=alert")
 
 

@@ -163,12 +163,21 @@ class TestAsOf:
     def test_bad_date_shows_a_thai_message_and_uses_today(self, client, users, fy_today):
         today = fy_today(dt.date(2022, 2, 15))
         client.force_login(users["director"])
-        for bad in ["2022-02-30", "yesterday", "9999-99-99", "2565-01-01"]:
+        for bad in ["2022-02-30", "yesterday", "9999-99-99", "31/02/2565", "01/01/2563"]:
             response = client.get(URL, {"as_of": bad}, follow=True)
             assert response.status_code == 200
             assert response.context["as_of"] == today
             text = response.content.decode()
             assert "จึงแสดงข้อมูล ณ วันที่ 15 ก.พ. 2565 แทน" in text
+
+    def test_a_buddhist_era_date_is_typed_and_shown_as_people_write_it(self, client, users, fy_today):
+        fy_today(dt.date(2022, 2, 15))
+        client.force_login(users["director"])
+        for typed in ["31/01/2565", "๓๑/๐๑/๒๕๖๕", "31-1-2565", "2565-01-31"]:
+            response = client.get(URL, {"as_of": typed})
+            assert response.context["as_of"] == dt.date(2022, 1, 31), typed
+        body = response.content.decode()
+        assert 'name="as_of" value="31/01/2565"' in body and 'type="date"' not in body
 
     def test_thai_digits_are_accepted(self, client, users, fy_today):
         fy_today(dt.date(2022, 2, 15))
@@ -294,6 +303,18 @@ class TestPolicyKPIs:
         assert k.met is True and k.status_label == Status.LABELS[Status.MET]
         # As of a date before the second value, the first one is the latest.
         assert client.get(URL, {"as_of": "2022-02-01"}).context["kpis"][0].met is False
+
+    def test_the_date_of_a_value_is_typed_in_buddhist_era(self, client, users, fy_today, plan):
+        fy_today(dt.date(2022, 2, 15))
+        client.force_login(users["director"])
+        kpi = PolicyKPI.objects.get(pk=client.get(URL).context["kpis"][0].kpi_id)
+        r = client.post(reverse("reports:kpi-record", args=[kpi.pk]),
+                        {"plan": plan.pk, "value": "94.5", "measured_on": "31/01/2565", "source": ""})
+        assert r.status_code == 302
+        assert client.get(URL).context["kpis"][0].measured_on == dt.date(2022, 1, 31)
+        r = client.post(reverse("reports:kpi-record", args=[kpi.pk]),
+                        {"plan": plan.pk, "value": "94.5", "measured_on": "31/13/2565", "source": ""})
+        assert r.status_code == 400 and "พิมพ์เป็น วว/ดด/ปปปป (พ.ศ.)" in r.content.decode()
 
     def test_bad_values_are_refused_with_a_thai_message(self, client, users, fy_today, plan):
         fy_today(dt.date(2022, 2, 15))
