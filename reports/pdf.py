@@ -23,6 +23,7 @@ is not thread-safe, so renders in one process take turns (RENDER_LOCK).
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -162,6 +163,41 @@ def font_config():
 
 # Let the configuration go while the interpreter is whole (its __del__ needs the modules).
 atexit.register(font_config.cache_clear)
+
+
+PREPARED: dict = {}  # "seconds": how long prepare() took, once it has run
+
+
+def prepare() -> None:
+    """Import WeasyPrint, make the Fontconfig configuration and lay out a line of Thai in
+    every Sarabun face once, so the first real PDF of the process costs what later ones do.
+    reports/views.py starts it in a background thread when the URLconf loads (the first
+    request of a worker, usually a page, long before its PDF link is clicked)."""
+    import time
+
+    if PREPARED:
+        return
+    start = time.perf_counter()
+    _engine().get_template(TEMPLATE)  # compiled once, kept by the cached loader
+    faces = "".join(f'<p style="font-style: {style}; font-weight: {weight}">ความสำเร็จ น้ำใจ ๑๒๓ ABC</p>'
+                    for style, weight in FONT_FILES)
+    table = ("<table><thead><tr><th>ลำดับ</th><th>ตัวชี้วัด</th></tr></thead><tbody>"
+             + "<tr><td>๑</td><td>ระดับความสำเร็จของการดำเนินงาน</td></tr>" * 3 + "</tbody></table>")
+    write_pdf(f"""<html lang="th"><style>{font_faces()} html {{ font-family: Sarabun; line-height: 1.5 }}
+@page {{ size: A4 landscape; @top-left {{ content: string(unit) }} @bottom-right {{ content: "หน้า " counter(page, thai) "/" counter(pages, thai) }} }}
+h1 {{ string-set: unit content() }} thead {{ display: table-header-group }} table {{ table-layout: fixed; width: 100% }}
+</style><h1>รายงาน</h1>{faces}{table}</html>""")
+    PREPARED["seconds"] = time.perf_counter() - start
+
+
+def prepare_in_background() -> None:
+    def run():
+        try:
+            prepare()
+        except Exception:  # a failed warm-up only means the first PDF pays for it
+            logging.getLogger(__name__).exception("PDF warm-up failed")
+
+    threading.Thread(target=run, name="pdf-prepare", daemon=True).start()
 
 
 def write_pdf(html: str) -> bytes:
