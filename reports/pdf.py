@@ -7,10 +7,24 @@ settings.REPORT_THAI_DIGITS is off.
 This module is also a template library (`register`): the print template gets
 its `num`, `rdate`, `rdatetime` and `digits` filters from here, through a
 template engine of its own, so the digit setting is applied in one place.
+
+Two editions (EDITIONS): "executive" (สรุปผู้บริหาร: the summary by section,
+the 5G KPIs with their status and one table of all indicators, with the
+signature block; 30 indicators in three A4 pages) and "full" (ฉบับเต็ม: the
+same, then every indicator's steps, dates, recorders, notes, evidence, round
+report and the reviewer's comment, flowing one after another).
+
+Speed: the Fontconfig configuration (WeasyPrint's FontConfiguration, with the
+Sarabun faces loaded into it) is made once per process and reused by every
+render, instead of scanning the system fonts again for each PDF; WeasyPrint
+is not thread-safe, so renders in one process take turns (RENDER_LOCK).
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +36,7 @@ from django.template import Context, Engine
 from assessments import levels
 from kpi_tracker import thai
 
-from . import charts, pdf_text
+from . import pdf_text
 from .scorecard import Scorecard
 
 TEMPLATE = "reports/scorecard_pdf.html"
@@ -30,7 +44,10 @@ TEMPLATE = "reports/scorecard_pdf.html"
 # <html lang="th">, XMP metadata (title, authors, description, dc:language, pdfuaid:part 1),
 # /DisplayDocTitle: WeasyPrint's PDF/UA-1 variant. See README, "PDF files".
 PDF_VARIANT = "pdf/ua-1"
-CHART_ROWS = 30
+EXECUTIVE, FULL = "executive", "full"
+EDITIONS = (EXECUTIVE, FULL)
+EDITION_LABELS = {EXECUTIVE: "สรุปผู้บริหาร", FULL: "ฉบับเต็ม"}
+RENDER_LOCK = threading.Lock()
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 FONT_FILES = {
     ("normal", 400): "Sarabun-Regular.ttf",
@@ -108,30 +125,92 @@ def _engine() -> Engine:
     )
 
 
-def render_html(scorecard: Scorecard) -> str:
-    """The print HTML (what WeasyPrint lays out)."""
+class EditionError(ValueError):
+    """An edition other than EDITIONS; message in Thai."""
+
+
+def edition_of(value, default: str = EXECUTIVE) -> str:
+    """The edition named by a request or command ("executive", "full", or the Thai label)."""
+    text = (value or "").strip()
+    if not text:
+        return default
+    for edition, label in EDITION_LABELS.items():
+        if text in (edition, label):
+            return edition
+    raise EditionError(f"ฉบับของรายงาน “{text}” ไม่ถูกต้อง เลือกได้เฉพาะ executive (สรุปผู้บริหาร) หรือ full (ฉบับเต็ม)")
+
+
+def render_html(scorecard: Scorecard, edition: str = FULL) -> str:
+    """The print HTML (what WeasyPrint lays out) of one edition."""
+    if edition not in EDITIONS:
+        raise EditionError(edition)
     context = {
         "sc": scorecard,
+        "edition": edition,
+        "edition_label": EDITION_LABELS[edition],
         "font_faces": font_faces(),
         "counter_style": "thai" if _thai() else "decimal",
-        # An SVG never splits across pages: a long plan gets one chart per 30 indicators.
-        "levels_svgs": [
-            charts.levels_chart(scorecard.rows[i : i + CHART_ROWS], width=1000, font_size=14)
-            for i in range(0, len(scorecard.rows), CHART_ROWS)
-        ],
-        "sections_svg": charts.status_by_section_chart(scorecard.rows, width=800, font_size=13),
         "period_title": scorecard.period.title(thai_digits=_thai()),
     }
     return _engine().get_template(TEMPLATE).render(Context(context))
+
+
+@lru_cache(maxsize=1)
+def font_config():
+    """One Fontconfig configuration per process: the system font scan and the Sarabun
+    faces (added by the first render's @font-face rules, then found in its folder) are
+    paid for once, not once per PDF."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+# Let the configuration go while the interpreter is whole (its __del__ needs the modules).
+atexit.register(font_config.cache_clear)
+
+
+PREPARED: dict = {}  # "seconds": how long prepare() took, once it has run
+
+
+def prepare() -> None:
+    """Import WeasyPrint, make the Fontconfig configuration and lay out a line of Thai in
+    every Sarabun face once, so the first real PDF of the process costs what later ones do.
+    reports/views.py starts it in a background thread when the URLconf loads (the first
+    request of a worker, usually a page, long before its PDF link is clicked)."""
+    import time
+
+    if PREPARED:
+        return
+    start = time.perf_counter()
+    _engine().get_template(TEMPLATE)  # compiled once, kept by the cached loader
+    faces = "".join(f'<p style="font-style: {style}; font-weight: {weight}">ความสำเร็จ น้ำใจ ๑๒๓ ABC</p>'
+                    for style, weight in FONT_FILES)
+    table = ("<table><thead><tr><th>ลำดับ</th><th>ตัวชี้วัด</th></tr></thead><tbody>"
+             + "<tr><td>๑</td><td>ระดับความสำเร็จของการดำเนินงาน</td></tr>" * 3 + "</tbody></table>")
+    write_pdf(f"""<html lang="th"><style>{font_faces()} html {{ font-family: Sarabun; line-height: 1.5 }}
+@page {{ size: A4 landscape; @top-left {{ content: string(unit) }} @bottom-right {{ content: "หน้า " counter(page, thai) "/" counter(pages, thai) }} }}
+h1 {{ string-set: unit content() }} thead {{ display: table-header-group }} table {{ table-layout: fixed; width: 100% }}
+</style><h1>รายงาน</h1>{faces}{table}</html>""")
+    PREPARED["seconds"] = time.perf_counter() - start
+
+
+def prepare_in_background() -> None:
+    def run():
+        try:
+            prepare()
+        except Exception:  # a failed warm-up only means the first PDF pays for it
+            logging.getLogger(__name__).exception("PDF warm-up failed")
+
+    threading.Thread(target=run, name="pdf-prepare", daemon=True).start()
 
 
 def write_pdf(html: str) -> bytes:
     """A PDF of the print HTML, with a text layer that gives back the exact Thai text."""
     from weasyprint import HTML
 
-    with pdf_text.exact_text():
-        return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
+    with RENDER_LOCK, pdf_text.exact_text():
+        return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(font_config=font_config(), pdf_variant=PDF_VARIANT)
 
 
-def render_pdf(scorecard: Scorecard) -> bytes:
-    return write_pdf(render_html(scorecard))
+def render_pdf(scorecard: Scorecard, edition: str = FULL) -> bytes:
+    return write_pdf(render_html(scorecard, edition))

@@ -3,13 +3,26 @@
 ?plan=<id> (else the newest plan the user can see), one of ?quarter=1-4,
 ?round=6|12, ?as_of=YYYY-MM-DD, and optionally ?indicator=<id>. A plan the
 user may not see is a 404; a bad period is a 400 page with a Thai message.
+
+?edition=executive|full picks the edition of the page and the PDF
+(reports.pdf.EDITIONS). The default is the executive summary (สรุปผู้บริหาร)
+for a whole plan: it is what the meeting reads, three pages for 30
+indicators, and the quickest to make; the full edition (ฉบับเต็ม) is one
+click away. One indicator (?indicator=) defaults to the full edition: its
+summary would be a single table row.
+
+?download=<token> (added by static/js/app.js when a PDF link is clicked) makes
+the PDF response set the cookie `pdf_download=<token>`, so the page can tell
+the user the file has arrived and let the button be pressed again.
 """
 
 from __future__ import annotations
 
 from functools import wraps
+import re
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -24,6 +37,14 @@ from .scorecard import PeriodError, build_scorecard, scorecard_request
 from .throttle import bounded
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+if getattr(settings, "REPORT_PDF_PREPARE", not settings.TESTING):
+    # Fonts and styles for the PDFs, prepared once per process in the background (reports.pdf.prepare).
+    from .pdf import prepare_in_background
+
+    prepare_in_background()
+DOWNLOAD_COOKIE = "pdf_download"
+DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{1,32}")
 
 
 def thai_document(view):
@@ -47,6 +68,13 @@ def _scorecard_or_error(request):
         return None, None, exc.message
 
 
+def _edition(request, req):
+    """The edition asked for, else the default (see the module docstring); EditionError if unknown."""
+    from .pdf import EXECUTIVE, FULL, edition_of
+
+    return edition_of(request.GET.get("edition"), default=FULL if req.indicator_ids else EXECUTIVE)
+
+
 def _error(request, message: str):
     return render(request, "reports/scorecard.html", {"error": message}, status=400)
 
@@ -55,14 +83,23 @@ def _error(request, message: str):
 @require_GET
 @thai_document
 def scorecard(request):
+    from .pdf import EDITION_LABELS, EditionError
+
     req, sc, error = _scorecard_or_error(request)
     if error:
         return _error(request, error)
+    try:
+        edition = _edition(request, req)
+    except EditionError as exc:
+        return _error(request, str(exc))
     query = urlencode(req.query())
     context = {
         "sc": sc,
         "req": req,
         "query": query,
+        "edition": edition,
+        "editions": [(key, label, urlencode({**req.query(), "edition": key})) for key, label in EDITION_LABELS.items()],
+        "pdf_query": urlencode({**req.query(), "edition": edition}),
         "all_query": urlencode({"plan": req.plan.pk, **req.period.query()}),
         "quarters": thai.quarters(sc.fiscal_year),
         "levels_svg": charts.levels_chart(sc.rows, thai_digits=False),
@@ -71,9 +108,9 @@ def scorecard(request):
     return render(request, "reports/scorecard.html", context)
 
 
-def _download(sc, content: bytes, ext: str, content_type: str) -> HttpResponse:
+def _download(sc, content: bytes, ext: str, content_type: str, suffix: str = "") -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{sc.filename_stem}.{ext}"'
+    response["Content-Disposition"] = f'attachment; filename="{sc.filename_stem}{suffix}.{ext}"'
     return response
 
 
@@ -82,12 +119,20 @@ def _download(sc, content: bytes, ext: str, content_type: str) -> HttpResponse:
 @bounded("pdf")
 @thai_document
 def scorecard_pdf(request):
-    from .pdf import render_pdf
+    from .pdf import EXECUTIVE, EditionError, render_pdf
 
-    _, sc, error = _scorecard_or_error(request)
+    req, sc, error = _scorecard_or_error(request)
     if error:
         return _error(request, error)
-    return _download(sc, render_pdf(sc), "pdf", "application/pdf")
+    try:
+        edition = _edition(request, req)
+    except EditionError as exc:
+        return _error(request, str(exc))
+    response = _download(sc, render_pdf(sc, edition), "pdf", "application/pdf", suffix="-executive" if edition == EXECUTIVE else "")
+    token = request.GET.get("download", "")
+    if DOWNLOAD_TOKEN.fullmatch(token):
+        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax", secure=request.is_secure())
+    return response
 
 
 @login_required

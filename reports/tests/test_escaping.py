@@ -133,7 +133,7 @@ def test_typed_markup_is_escaped_on_every_page(client, users, plan, rounds, s):
             assert_escaped(review, t[key], f"review page ({key})")
         dashboard = client.get(reverse("reports:dashboard")).content.decode()
         assert_escaped(dashboard, t["source"], "dashboard (KPI source)")
-        scorecard = client.get(reverse("reports:scorecard"), {"round": 6}).content.decode()
+        scorecard = client.get(reverse("reports:scorecard"), {"round": 6, "edition": "full"}).content.decode()  # notes: the full edition
         for key in ("note", "file", "verify"):
             assert_escaped(scorecard, t[key], f"scorecard page ({key})")
 

@@ -18,12 +18,23 @@ def run(*args):
     return out.getvalue()
 
 
-def test_it_writes_the_quarter_pdf(plan, tmp_path):
+def test_it_writes_the_quarter_pdf_in_either_edition(plan, tmp_path):
     target = tmp_path / "q2.pdf"
-    run("--year", "2565", "--quarter", "2", "--format", "pdf", "--output", str(target))
+    run("--year", "2565", "--quarter", "2", "--format", "pdf", "--output", str(target))  # executive by default
     reader = PdfReader(str(target))
-    assert len(reader.pages) > 3
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages) <= 3 and "สรุปผู้บริหาร" in text and "ภาคผนวก" not in text
     assert "๒๕๖๕" in reader.pages[0].extract_text()
+
+    run("--year", "2565", "--quarter", "2", "--format", "pdf", "--edition", "full", "--output", str(target))
+    reader = PdfReader(str(target))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages) > 3 and "ฉบับเต็ม" in text and "ภาคผนวก" in text
+
+
+def test_an_unknown_edition_is_refused(plan, tmp_path):
+    with pytest.raises(CommandError):
+        run("--year", "2565", "--quarter", "2", "--edition", "summary", "--output", str(tmp_path / "x.pdf"))
 
 
 @pytest.mark.parametrize(

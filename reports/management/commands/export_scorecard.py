@@ -1,9 +1,11 @@
-"""python manage.py export_scorecard --year 2565 --quarter 2 --format pdf --output q2.pdf
+"""python manage.py export_scorecard --year 2565 --quarter 2 --format pdf --output q2.pdf [--edition full]
 
 One plan (the only one of the year, or --org-unit <name or id>), or --all
 plans of the year into the folder given by --output. The period is one of
 --quarter 1-4, --round 6|12 or --as-of YYYY-MM-DD (default: the current
-quarter, or Q4 once the year is over).
+quarter, or Q4 once the year is over). --edition picks the PDF's edition:
+executive (สรุปผู้บริหาร, the default, as on the scorecard page) or full
+(ฉบับเต็ม, with every indicator's steps, evidence and reviewer's comment).
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ class Command(BaseCommand):
         period.add_argument("--round", help="รอบการประเมิน 6 หรือ 12 เดือน")
         period.add_argument("--as-of", dest="as_of", help="ข้อมูล ณ วันที่ (YYYY-MM-DD)")
         parser.add_argument("--format", choices=["pdf", "xlsx"], default="pdf")
+        parser.add_argument("--edition", choices=["executive", "full"], default="executive",
+                            help="ฉบับของรายงาน PDF: executive (สรุปผู้บริหาร) หรือ full (ฉบับเต็ม)")
         parser.add_argument("--output", required=True, help="ไฟล์ปลายทาง (หรือโฟลเดอร์เมื่อใช้ --all)")
         target = parser.add_mutually_exclusive_group()
         target.add_argument("--org-unit", dest="org_unit", help="ชื่อหรือรหัสหน่วยงานเจ้าของแผน")
         target.add_argument("--all", action="store_true", help="ทุกแผนปฏิบัติการของปีงบประมาณ")
 
-    def handle(self, *args, year, quarter, round, as_of, format, output, org_unit, all, **options):
+    def handle(self, *args, year, quarter, round, as_of, format, output, org_unit, all, edition="executive", **options):
         plans = ActionPlan.objects.filter(fiscal_year__year_be=year).select_related(
             "fiscal_year", "org_unit__parent"
         ).order_by("org_unit__tree_path")
@@ -53,7 +57,10 @@ class Command(BaseCommand):
             raise CommandError(exc.message)
 
         if format == "pdf":
-            from reports.pdf import render_pdf as render
+            from reports.pdf import render_pdf
+
+            def render(scorecard):
+                return render_pdf(scorecard, edition)
         else:
             from reports.excel import render_xlsx as render
 
