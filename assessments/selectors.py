@@ -74,6 +74,11 @@ class RoundProgress:
         return visible_assessment(self.assessment, self.as_of, self.round.closes_on)
 
     @property
+    def report_as_of(self) -> RoundReport:
+        """The owner's round report as a report dated as_of saw it (see visible_report); no query."""
+        return visible_report(self.assessment, self.as_of, self.round.closes_on)
+
+    @property
     def verified_level(self) -> int | None:
         a = self.assessment_as_of
         return a.verified_level if a and a.status == RoundAssessment.Status.VERIFIED else None
@@ -209,6 +214,21 @@ def visible_assessment(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.
     if changed is not None and timezone.localtime(changed).date() <= as_of:
         return a
     return None
+
+
+def visible_report(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.date) -> RoundReport:
+    """The owner's round report as a report dated as_of saw it: the same rule as visible_assessment.
+
+    From the round's closing date on, the round's report is the one it has, whenever it was
+    written; looking back at an earlier date, a report written after that date did not exist yet.
+    """
+    empty = RoundReport("", "", "")
+    if a is None:
+        return empty
+    written = a.report_updated_at
+    if as_of < closes_on and (written is None or timezone.localtime(written).date() > as_of):
+        return empty
+    return RoundReport(a.report_results, a.report_problems, a.report_remedies)
 
 
 def _criteria_for_round(sets: list[CriteriaSet], rnd: Round) -> CriteriaSet | None:

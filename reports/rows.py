@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy
 from assessments import levels
 from assessments.levels import Status
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
-from assessments.selectors import RoundProgress, current_round, progress_for
+from assessments.selectors import RoundProgress, RoundReport, current_round, progress_for  # noqa: F401 (RoundReport: the field's type)
 from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
 from kpi_tracker import thai
 
@@ -158,6 +158,9 @@ class IndicatorRow:
     owner_sort_name: str = ""
     primary_owner_id: int | None = None
     owner_people: list[OwnerPerson] = field(default_factory=list)
+    # รายงานผลการดำเนินงาน (ผลการดำเนินงาน, ปัญหา/อุปสรรค, แนวทางแก้ไข/ข้อเสนอแนะ) of the selected
+    # round, as the owner had written it by the date (assessments.selectors.visible_report); false when empty.
+    round_report: RoundReport | None = None
 
     @property
     def status_label(self) -> str:
@@ -527,6 +530,7 @@ def build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round | None = None, 
                                 bool(o.person.org_unit_id) and plan.org_unit_id in o.person.org_unit.ancestor_ids)
                     for o in owner_links
                 ],
+                round_report=rp.report_as_of,
             )
         )
     return PlanRows(plan, round, rounds, as_of, rows, summarise(rows), kpi_rows(plan, as_of))
