@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
-from kpi_tracker import thai
+from core import thai
 
 from . import notices
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
-from kpi_tracker import thai
+from core import thai
 
 from . import services
 from .access import (

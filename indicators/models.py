@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kpi_tracker import thai
+from core import thai
 
 from .querysets import IndicatorManager, IndicatorQuerySet, PlanQuerySet
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from kpi_tracker import thai
+from core import thai
 
 from .models import LEVELS, ActionPlan
 from .plan_parser import parse_plan

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext
 
-from kpi_tracker import thai
+from core import thai
 
 from .models import (
     ActionPlan,

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils.html import escape
 
 from assessments.levels import STEPS, Status
-from kpi_tracker import thai
+from core import thai
 from django.utils.translation import gettext as _
 
 FONT = "Sarabun, 'TH Sarabun New', sans-serif"

@@ -138,7 +138,7 @@ class _Sheet:
 
 
 def _title_lines(sc: Scorecard, what: str) -> list[str]:
-    from kpi_tracker import thai
+    from core import thai
 
     return [
         f"{what} {sc.group} {sc.department}",

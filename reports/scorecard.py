@@ -24,7 +24,7 @@ from django.utils import timezone
 from assessments import levels
 from assessments.models import HistoryEntry
 from indicators.models import ActionPlan, Indicator, Round
-from kpi_tracker import thai
+from core import thai
 
 # The rows, summaries and KPI rows come from the one row source; these names stay
 # importable from here for the renderers (scorecard.html, scorecard_pdf.html, excel.py).

@@ -34,7 +34,7 @@ from assessments import notices, services
 from assessments.models import Notice, ReminderLog, RoundAssessment
 from assessments.selectors import RoundProgress, progress_for
 from indicators.models import ActionPlan, Appointment, Indicator, IndicatorOwner, Person, Round
-from kpi_tracker import thai
+from core import thai
 
 OWNER = "owner"
 DIRECTOR = "director"

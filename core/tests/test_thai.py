@@ -1,6 +1,6 @@
 import datetime as dt
 
-from kpi_tracker import thai
+from core import thai
 
 
 def test_a_november_2021_date_is_in_fy_2565_q1():
