@@ -134,9 +134,14 @@ class Quarter:
 
     @property
     def label(self) -> str:
+        """"ไตรมาสที่ 2": Arabic digits, like the dates beside it on a page (a PDF passes thai_digits)."""
+        return self.label_in(thai_digits=False)
+
+    def label_in(self, *, thai_digits: bool) -> str:
         if english():
             return f"Q{self.number}"
-        return f"ไตรมาสที่ {to_thai_digits(self.number)}"
+        text = f"ไตรมาสที่ {self.number}"
+        return to_thai_digits(text) if thai_digits else text
 
     @property
     def round_months(self) -> int:
@@ -187,10 +192,13 @@ def fiscal_year_label(fy_be: int, *, thai_digits: bool = False) -> str:
     return to_thai_digits(text) if thai_digits else text
 
 
-def round_label(months: int) -> str:
+def round_label(months: int, *, thai_digits: bool = False) -> str:
+    """"รอบ 6 เดือน": Arabic digits on pages and in e-mails, one kind of digit in a line with the dates;
+    the PDF asks for Thai digits (settings.REPORT_THAI_DIGITS)."""
     if english():
         return f"{months}-month round"
-    return f"รอบ {to_thai_digits(months)} เดือน"
+    text = f"รอบ {months} เดือน"
+    return to_thai_digits(text) if thai_digits else text
 
 
 # --- Thai sort order ----------------------------------------------------------

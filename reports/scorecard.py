@@ -84,8 +84,9 @@ class Period:
             months = 6 if day <= thai.round_closing_date(fy, 6) else 12
         return cls(cls.DATE, fy, day, months, start)
 
-    def title(self, *, thai_digits: bool = True) -> str:
-        """"ไตรมาสที่ ๒ ปีงบประมาณ พ.ศ. ๒๕๖๕", "รอบ ๖ เดือน ...", "ข้อมูล ณ วันที่ ๑๕ ก.พ. ๒๕๖๕"."""
+    def title(self, *, thai_digits: bool = False) -> str:
+        """"ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2565", "รอบ 6 เดือน ...", "ข้อมูล ณ วันที่ 15 ก.พ. 2565"
+        (Thai digits with thai_digits, as the PDF asks)."""
         fy = thai.fiscal_year_label(self.fiscal_year)
         if self.kind == self.QUARTER:
             text = f"ไตรมาสที่ {self.quarter} {fy}"
@@ -97,7 +98,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        return self.title(thai_digits=True)
+        """The title on a page: Arabic digits, like the dates beside it."""
+        return self.title(thai_digits=False)
 
     @property
     def round_label(self) -> str:

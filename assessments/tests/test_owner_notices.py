@@ -189,7 +189,7 @@ def test_a_step_dated_after_the_round_closes_is_saved_with_a_notice_of_the_round
     response = htmx_post(client, reverse("assessments:step-save", args=[step.pk]),
                          {"done": "on", "done_on": "02/04/2565", "round": rounds[6].pk})
     body = response.content.decode()
-    assert "นับในรอบ ๑๒ เดือน ไม่นับในรอบ ๖ เดือน" in body
+    assert "นับในรอบ 12 เดือน ไม่นับในรอบ 6 เดือน" in body
     assert "alert-warning" in body
     assert "alert-success" not in body  # never a bare green "saved"
     assert step.completions.get().done_on == dt.date(2022, 4, 2)
