@@ -48,6 +48,11 @@ def to_arabic_digits(value) -> str:
     return str(value).translate(_TO_ARABIC)
 
 
+def to_digits(value, *, thai_digits: bool) -> str:
+    """Every digit of the text in one style: Thai (the PDF, REPORT_THAI_DIGITS) or Arabic (pages, Excel)."""
+    return to_thai_digits(value) if thai_digits else to_arabic_digits(value)
+
+
 def be_year(ce_year: int) -> int:
     return ce_year + BE_OFFSET
 

@@ -38,7 +38,7 @@ TARGET_STROKE = "#c62828"
 
 def _digits(value, thai_digits: bool | None) -> str:
     use_thai = settings.REPORT_THAI_DIGITS if thai_digits is None else thai_digits
-    return thai.to_thai_digits(value) if use_thai else thai.to_arabic_digits(value)
+    return thai.to_digits(value, thai_digits=use_thai)
 
 
 def _width(text: str) -> int:

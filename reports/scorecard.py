@@ -94,7 +94,7 @@ class Period:
             text = f"รอบ {self.round_months} เดือน {fy}"
         else:
             text = f"ข้อมูล ณ วันที่ {thai.format_date(self.as_of)} ({fy})"
-        return thai.to_thai_digits(text) if thai_digits else thai.to_arabic_digits(text)
+        return thai.to_digits(text, thai_digits=thai_digits)
 
     @property
     def label(self) -> str:
