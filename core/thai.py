@@ -190,6 +190,11 @@ def round_closing_date(fy_be: int, months: int) -> dt.date:
     raise ValueError("rounds are 6 or 12 months")
 
 
+def round_months_on(day: dt.date) -> int:
+    """The round open on a day: the 6-month round until 31 March, then the 12-month round."""
+    return 6 if day <= round_closing_date(fiscal_year_of(day), 6) else 12
+
+
 def fiscal_year_label(fy_be: int, *, thai_digits: bool = False) -> str:
     if english():
         return f"Fiscal year {fy_be} BE"

@@ -81,7 +81,7 @@ class Period:
         fy = thai.fiscal_year_of(day)
         start, _ = thai.fiscal_year_bounds(fy)
         if months is None:
-            months = 6 if day <= thai.round_closing_date(fy, 6) else 12
+            months = thai.round_months_on(day)
         return cls(cls.DATE, fy, day, months, start)
 
     def title(self, *, thai_digits: bool = False) -> str:
