@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kpi_tracker import thai
+from core import thai
 
 # Django's Thai catalogue has no translation of its own message for NUL characters
 # (which PostgreSQL cannot store in text either): say it in Thai.

@@ -34,7 +34,7 @@ HISTORY_LIMIT = 100
 
 
 def _round_of(indicator: Indicator, round_pk) -> Round:
-    rnd = Round.objects.filter(pk=round_pk, fiscal_year_id=indicator.plan.fiscal_year_id).first()
+    rnd = indicator.round_of(round_pk)
     if rnd is None:
         raise Http404(_("ไม่พบรอบการประเมินนี้"))
     return rnd
@@ -89,7 +89,7 @@ def review_queue(request):
 
 def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
     plan = indicator.plan
-    as_of = min(services.today(), plan.fiscal_year.ends_on)
+    as_of = plan.fiscal_year.as_of(services.today())
     rp = progress_for([indicator], [rnd], as_of)[indicator.pk].rounds[0]
     completion_ids = [v.completion.pk for v in rp.steps if v.completion]
     evidence: dict[int, list[Evidence]] = {}

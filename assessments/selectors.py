@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from indicators.models import CriteriaSet, Indicator, MilestoneStep, Round, Target
@@ -54,7 +54,6 @@ class RoundProgress:
     level: int
     status: str
     assessment: RoundAssessment | None
-    last_update: dt.datetime | None = None
 
     @property
     def has_criteria(self) -> bool:
@@ -136,7 +135,7 @@ def current_round(rounds: list[Round], today: dt.date) -> Round | None:
     """The first round not yet closed; after the last one closes, the last one."""
     ordered = sorted(rounds, key=lambda r: r.closes_on)
     for r in ordered:
-        if today <= r.closes_on:
+        if r.open_on(today):
             return r
     return ordered[-1] if ordered else None
 
@@ -172,7 +171,6 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
             states = levels.step_states([s.number for s in steps], done, as_of, rnd.closes_on)
             level = levels.level_as_of(done, as_of, rnd.closes_on) if cs else 0
             target = targets.get((indicator.pk, rnd.pk))
-            recorded = [completions[s.pk].recorded_at for s in steps if s.pk in completions]
             ip.rounds.append(
                 RoundProgress(
                     indicator=indicator,
@@ -191,7 +189,6 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
                         closes_on=rnd.closes_on,
                     ),
                     assessment=assessments.get((indicator.pk, rnd.pk)),
-                    last_update=max(recorded) if recorded else None,
                 )
             )
         result[indicator.pk] = ip
@@ -238,15 +235,3 @@ def _criteria_for_round(sets: list[CriteriaSet], rnd: Round) -> CriteriaSet | No
         return own[0]
     whole = [cs for cs in sets if cs.round_id is None]
     return whole[0] if whole else None
-
-
-def last_updates(indicator_ids: list[int]) -> dict[int, dt.datetime]:
-    """Latest history time per indicator, in one grouped query."""
-    from .models import HistoryEntry
-
-    return dict(
-        HistoryEntry.objects.filter(indicator_id__in=indicator_ids)
-        .values("indicator_id")
-        .annotate(last=Max("at"))
-        .values_list("indicator_id", "last")
-    )

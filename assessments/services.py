@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
-from kpi_tracker import thai
+from core import thai
 
 from . import notices
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
@@ -29,7 +29,6 @@ from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessmen
 NOTE_MAX = 5000
 REASON_MAX = 2000
 
-A = HistoryEntry.Action
 
 
 class ProgressError(ValidationError):
@@ -74,7 +73,7 @@ def _locked_rounds(step: MilestoneStep, dates: list[dt.date]) -> list[Round]:
     locked = RoundAssessment.objects.filter(
         indicator_id=cs.indicator_id, round__in=rounds, status__in=RoundAssessment.LOCKED
     ).select_related("round")
-    return [a.round for a in locked if any(d <= a.round.closes_on for d in dates)]
+    return [a.round for a in locked if any(a.round.open_on(d) for d in dates)]
 
 
 def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
@@ -131,7 +130,7 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
             completion = StepCompletion.objects.create(step=step, done_on=done_on, note=note, recorded_by=by)
     except IntegrityError as exc:  # a concurrent tick won the race
         raise ConflictError(_("ขั้นตอนนี้มีผู้บันทึกพร้อมกัน หน้าจอแสดงข้อมูลล่าสุดแล้ว")) from exc
-    _history(indicator_id=indicator.pk, action=A.STEP_DONE, actor=by, step=step,
+    _history(indicator_id=indicator.pk, action=HistoryEntry.Action.STEP_DONE, actor=by, step=step,
              after=_completion_json(completion))
     for upload, info in validated:
         _evidence_store(completion, upload, info, by)
@@ -152,7 +151,7 @@ def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion
     current.revoked_by = by
     current.revoke_reason = reason
     current.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    _history(indicator_id=step.criteria_set.indicator_id, action=A.STEP_UNDONE, actor=by, step=step,
+    _history(indicator_id=step.criteria_set.indicator_id, action=HistoryEntry.Action.STEP_UNDONE, actor=by, step=step,
              before=_completion_json(current), comment=reason)
     return current
 
@@ -173,7 +172,7 @@ def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_
         current.done_on, current.note = done_on, note
         current.version += 1
         current.save(update_fields=["done_on", "note", "version"])
-        _history(indicator_id=indicator.pk, action=A.STEP_EDITED, actor=by, step=step,
+        _history(indicator_id=indicator.pk, action=HistoryEntry.Action.STEP_EDITED, actor=by, step=step,
                  before=before, after=_completion_json(current))
     elif validated:
         _check_unlocked(step, current.done_on)
@@ -349,7 +348,7 @@ def _evidence_store(completion: StepCompletion, upload, info: dict, by) -> Evide
     evidence.file.save("evidence", upload, save=False)
     _delete_unless_committed(evidence.file.storage, evidence.file.name)
     evidence.save()
-    _history(indicator_id=completion.step.criteria_set.indicator_id, action=A.EVIDENCE_ADDED, actor=by,
+    _history(indicator_id=completion.step.criteria_set.indicator_id, action=HistoryEntry.Action.EVIDENCE_ADDED, actor=by,
              step=completion.step, after={"file": evidence.original_name, "size": evidence.size})
     return evidence
 
@@ -398,7 +397,7 @@ def evidence_remove(*, evidence: Evidence, by, reason: str = "") -> Evidence:
     evidence.removed_at = timezone.now()
     evidence.removed_by = by
     evidence.save(update_fields=["removed_at", "removed_by"])
-    _history(indicator_id=step.criteria_set.indicator_id, action=A.EVIDENCE_REMOVED, actor=by, step=step,
+    _history(indicator_id=step.criteria_set.indicator_id, action=HistoryEntry.Action.EVIDENCE_REMOVED, actor=by, step=step,
              before={"file": evidence.original_name}, comment=_clean_text(reason, limit=REASON_MAX, what=_("เหตุผล")))
     return evidence
 
@@ -453,7 +452,7 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "",
     assessment.verified_level = None
     assessment.submitted_by, assessment.submitted_at, assessment.submit_note = by, timezone.now(), note
     assessment.save()
-    _history(indicator_id=indicator.pk, action=A.ROUND_SUBMITTED, actor=by, round=round, before=before,
+    _history(indicator_id=indicator.pk, action=HistoryEntry.Action.ROUND_SUBMITTED, actor=by, round=round, before=before,
              after={"status": assessment.status, "self_level": level}, comment=note)
     notices.round_submitted(assessment=assessment, by=by)
     return assessment
@@ -479,7 +478,7 @@ def round_verify(*, indicator: Indicator, round: Round, by, level: int | None = 
     assessment.verified_level = level
     assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), reason
     assessment.save()
-    _history(indicator_id=indicator.pk, action=A.ROUND_VERIFIED, actor=by, round=round,
+    _history(indicator_id=indicator.pk, action=HistoryEntry.Action.ROUND_VERIFIED, actor=by, round=round,
              before={"status": RoundAssessment.Status.SUBMITTED, "self_level": self_level},
              after={"status": assessment.status, "verified_level": level}, comment=reason)
     notices.round_verified(assessment=assessment, by=by)
@@ -500,7 +499,7 @@ def round_return(*, indicator: Indicator, round: Round, by, comment: str) -> Rou
     assessment.status = RoundAssessment.Status.RETURNED
     assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), comment
     assessment.save()
-    _history(indicator_id=indicator.pk, action=A.ROUND_RETURNED, actor=by, round=round,
+    _history(indicator_id=indicator.pk, action=HistoryEntry.Action.ROUND_RETURNED, actor=by, round=round,
              before={"status": RoundAssessment.Status.SUBMITTED}, after={"status": assessment.status},
              comment=comment)
     notices.round_returned(assessment=assessment, by=by)
@@ -536,7 +535,7 @@ def round_report_save(*, indicator: Indicator, round: Round, by, results: str, p
     assessment.report_version += 1
     assessment.report_updated_by, assessment.report_updated_at = by, timezone.now()
     assessment.save()
-    _history(indicator_id=indicator.pk, action=A.REPORT_EDITED, actor=by, round=round, before=before, after=texts)
+    _history(indicator_id=indicator.pk, action=HistoryEntry.Action.REPORT_EDITED, actor=by, round=round, before=before, after=texts)
     return assessment
 
 
@@ -554,7 +553,7 @@ def round_reopen(*, indicator: Indicator, round: Round, by, reason: str) -> Roun
     assessment.review_comment = reason
     assessment.reviewed_by, assessment.reviewed_at = by, timezone.now()
     assessment.save()
-    _history(indicator_id=indicator.pk, action=A.ROUND_REOPENED, actor=by, round=round, before=before,
+    _history(indicator_id=indicator.pk, action=HistoryEntry.Action.ROUND_REOPENED, actor=by, round=round, before=before,
              after={"status": assessment.status}, comment=reason)
     notices.round_reopened(assessment=assessment, by=by)
     return assessment

@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy
 
 from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
-from kpi_tracker import thai
+from core import thai
 
-from . import services
+from . import levels, services
 from .access import (
     can_administer,
     can_edit,
@@ -48,7 +48,7 @@ def _rounds_of(plan) -> list[Round]:
 
 def _as_of(plan) -> dt.date:
     """Today, or the year's last day once the fiscal year is over."""
-    return min(services.today(), plan.fiscal_year.ends_on)
+    return plan.fiscal_year.as_of(services.today())
 
 
 def _owner_roles(indicators, person_id) -> dict[int, str]:
@@ -187,7 +187,7 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
         "today": services.today(),
         "as_of": as_of,
         # A new step's date lies inside the tab's round: the as-of date, or the round's close.
-        "default_done_on": min(as_of, rnd.closes_on) if rnd else as_of,
+        "default_done_on": levels.effective_date(as_of, rnd.closes_on) if rnd else as_of,
         "below_target": bool(rp and target is not None and rp.level < target),
         "report_fields": [
             ("results", _("ผลการดำเนินงาน"), rp.assessment.report_results if rp and rp.assessment else ""),
@@ -232,10 +232,10 @@ def _counts_for(step, done_on: dt.date, indicator) -> str | None:
     """When a date falls after a round's close, say which round the step counts for."""
     cs = step.criteria_set
     rounds = [r for r in _rounds_of(indicator.plan) if cs.round_id is None or r.pk == cs.round_id]
-    missed = [r for r in rounds if done_on > r.closes_on]
+    missed = [r for r in rounds if not r.open_on(done_on)]
     if not missed:
         return None
-    counted = [r for r in rounds if done_on <= r.closes_on]
+    counted = [r for r in rounds if r.open_on(done_on)]
     missed_labels = ", ".join(r.label for r in missed)
     if counted:
         return _("นับใน{counted} ไม่นับใน{missed} เพราะวันที่ดำเนินการ {date} อยู่หลังวันปิด{missed} ({closes})").format(
@@ -243,12 +243,6 @@ def _counts_for(step, done_on: dt.date, indicator) -> str | None:
             closes=thai.format_date(missed[-1].closes_on))
     return _("ไม่นับในรอบใด เพราะวันที่ดำเนินการ {date} อยู่หลังวันปิด{missed} ({closes})").format(
         missed=missed_labels, date=thai.format_date(done_on), closes=thai.format_date(missed[-1].closes_on))
-
-
-def _round_for(indicator, round_pk) -> Round | None:
-    if round_pk is None:
-        return None
-    return Round.objects.filter(pk=round_pk, fiscal_year_id=indicator.plan.fiscal_year_id).first()
 
 
 @login_required
@@ -259,12 +253,12 @@ def step_save(request, pk):
     indicator = step.criteria_set.indicator
     form = StepForm(request.POST)
     valid = form.is_valid()
-    rnd = _round_for(indicator, form.cleaned_data.get("round") if valid else None) or step.criteria_set.round
+    rnd = indicator.round_of(form.cleaned_data.get("round") if valid else None) or step.criteria_set.round
     if not valid:
         return _after_write(request, indicator, rnd, error=_first_error(form))
     data = form.cleaned_data
     files = request.FILES.getlist("files")
-    done_on = data["done_on"] or (min(services.today(), rnd.closes_on) if rnd else services.today())
+    done_on = data["done_on"] or (levels.effective_date(services.today(), rnd.closes_on) if rnd else services.today())
     try:
         if data["done"] and data["completion_id"] is None:
             services.step_complete(step=step, done_on=done_on, by=request.user, note=data["note"], files=files)
@@ -331,7 +325,7 @@ def evidence_remove_confirm(request, pk):
     """The confirmation step before a file is removed (a partial with htmx, a page without)."""
     evidence = get_evidence_for_user(request.user, pk, for_edit=True)
     indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
-    rnd = _round_for(indicator, request.GET.get("round") if str(request.GET.get("round", "")).isdecimal() else None)
+    rnd = indicator.round_of(request.GET.get("round") if str(request.GET.get("round", "")).isdecimal() else None)
     ctx = {"evidence": evidence, "indicator": indicator, "round": rnd, "step": evidence.completion.step}
     if request.htmx:
         return render(request, "assessments/evidence_remove_confirm.html#confirm", ctx)
@@ -345,7 +339,7 @@ def evidence_remove(request, pk):
     indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
     form = ReasonForm(request.POST)
     valid = form.is_valid()
-    rnd = _round_for(indicator, form.cleaned_data.get("round"))
+    rnd = indicator.round_of(form.cleaned_data.get("round"))
     if not valid:
         return _after_write(request, indicator, rnd, error=_first_error(form))
     try:
@@ -360,7 +354,7 @@ def evidence_remove(request, pk):
 def round_submit(request, pk, round_pk):
     """ส่งผลการประเมินตนเอง; below the target only with a reason for the reviewer."""
     indicator = get_indicator_for_user(request.user, pk, for_edit=True)
-    rnd = _round_for(indicator, round_pk)
+    rnd = indicator.round_of(round_pk)
     if rnd is None:
         raise Http404(_("ไม่พบรอบการประเมินนี้"))
     form = ReasonForm(request.POST)
@@ -383,7 +377,7 @@ def round_submit(request, pk, round_pk):
 def round_report(request, pk, round_pk):
     """รายงานผลการดำเนินงาน: what was done, problems and remedies, kept in the history."""
     indicator = get_indicator_for_user(request.user, pk, for_edit=True)
-    rnd = _round_for(indicator, round_pk)
+    rnd = indicator.round_of(round_pk)
     if rnd is None:
         raise Http404(_("ไม่พบรอบการประเมินนี้"))
     form = RoundReportForm(request.POST)

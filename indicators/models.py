@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kpi_tracker import thai
+from core import thai
 
 from .querysets import IndicatorManager, IndicatorQuerySet, PlanQuerySet
 
@@ -124,6 +124,11 @@ class FiscalYear(models.Model):
     def contains(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on
 
+    def as_of(self, today: dt.date) -> dt.date:
+        """The date the owners' and reviewers' pages count progress on: today, or the year's last day
+        once the year is over. (The reports clamp to the start too: assessments.levels.default_as_of.)"""
+        return min(today, self.ends_on)
+
     def quarters(self) -> list[thai.Quarter]:
         return thai.quarters(self.year_be)
 
@@ -152,6 +157,10 @@ class Round(models.Model):
     @property
     def label(self) -> str:
         return thai.round_label(self.months)
+
+    def open_on(self, day: dt.date) -> bool:
+        """The round has not closed by this day: a step done on it counts for the round."""
+        return day <= self.closes_on
 
 
 class ActionPlan(models.Model):
@@ -237,6 +246,7 @@ class Indicator(models.Model):
         related_name="collected_indicators",
     )
     # ทุกตำแหน่ง: every member of the plan's org unit is an owner.
+    ALL_STAFF_LABEL = _("ทุกตำแหน่ง")  # how such an indicator's owners are named on pages and in e-mails
     all_staff = models.BooleanField(_("ผู้รับผิดชอบทุกตำแหน่ง"), default=False)
     # ยกเลิกตัวชี้วัด: a withdrawn indicator stays (with its history) but drops
     # out of every list, dashboard and scorecard: the default manager hides it.
@@ -260,6 +270,12 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{thai.to_thai_digits(self.number)}. {self.name}"
+
+    def round_of(self, round_pk) -> Round | None:
+        """A round of this indicator's fiscal year by its key; None when there is no such round."""
+        if round_pk is None:
+            return None
+        return Round.objects.filter(pk=round_pk, fiscal_year_id=self.plan.fiscal_year_id).first()
 
 
 class IndicatorOwner(models.Model):

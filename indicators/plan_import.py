@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from kpi_tracker import thai
+from core import thai
 
 from .models import LEVELS, ActionPlan
 from .plan_parser import parse_plan
@@ -229,26 +229,11 @@ def specs_from_excel(raw: bytes, plan: ActionPlan) -> tuple[list[dict], list[str
             row_errors.append(_("ไม่ได้ระบุชื่อตัวชี้วัด"))
         elif len(cells["name"]) > 500:
             row_errors.append(_("ชื่อตัวชี้วัดยาวเกิน 500 ตัวอักษร"))
-        targets = {}
-        for months in ("6", "12"):
-            value = thai.to_arabic_digits(cells[f"target_{months}"])
-            if value == "":
-                continue
-            if not value.isdigit() or not 1 <= int(value) <= LEVELS:
-                row_errors.append(_("ค่าเป้าหมายรอบ {m} เดือนต้องเป็นระดับ 1 ถึง 5 (พบ \"{v}\")").format(m=months, v=value[:20]))
-            else:
-                targets[months] = int(value)
+        targets = _row_targets(cells, row_errors)
         all_staff = cells["all_staff"].lower()
         if all_staff not in YES | NO:
             row_errors.append(_("ช่องทุกตำแหน่งต้องเป็น \"ใช่\" หรือเว้นว่าง"))
-        steps = [cells[f"step_{n}"] for n in range(1, LEVELS + 1)]
-        criteria = None
-        if any(steps):
-            missing = [str(n) for n, s in enumerate(steps, start=1) if not s]
-            if missing:
-                row_errors.append(_("ขั้นตอนต้องมีครบ 5 ขั้นตอน (ยังไม่ได้ระบุขั้นตอนที่ {steps}) หรือเว้นว่างทั้งหมด").format(
-                    steps=", ".join(missing)))
-            criteria = {"year": steps}
+        criteria = _row_criteria(cells, row_errors)
         owners = ([cells["primary"]] if cells["primary"] else []) + [
             s.strip() for s in cells["secondary"].replace("،", ",").split(",") if s.strip()]
         if row_errors:
@@ -260,6 +245,32 @@ def specs_from_excel(raw: bytes, plan: ActionPlan) -> tuple[list[dict], list[str
         errors.append(_("ไม่พบตัวชี้วัดในไฟล์ (แถวที่ 2 เป็นต้นไป)"))
     errors.extend(owner_errors(specs, plan))
     return specs, errors
+
+
+def _row_targets(cells: dict, row_errors: list) -> dict[str, int]:
+    """The row's targets per round ("6", "12"), levels 1 to 5; a bad one adds a Thai error."""
+    targets = {}
+    for months in ("6", "12"):
+        value = thai.to_arabic_digits(cells[f"target_{months}"])
+        if value == "":
+            continue
+        if not value.isdigit() or not 1 <= int(value) <= LEVELS:
+            row_errors.append(_("ค่าเป้าหมายรอบ {m} เดือนต้องเป็นระดับ 1 ถึง 5 (พบ \"{v}\")").format(m=months, v=value[:20]))
+        else:
+            targets[months] = int(value)
+    return targets
+
+
+def _row_criteria(cells: dict, row_errors: list) -> dict | None:
+    """The row's five whole-year steps, all or none; a partial set adds a Thai error."""
+    steps = [cells[f"step_{n}"] for n in range(1, LEVELS + 1)]
+    if not any(steps):
+        return None
+    missing = [str(n) for n, s in enumerate(steps, start=1) if not s]
+    if missing:
+        row_errors.append(_("ขั้นตอนต้องมีครบ 5 ขั้นตอน (ยังไม่ได้ระบุขั้นตอนที่ {steps}) หรือเว้นว่างทั้งหมด").format(
+            steps=", ".join(missing)))
+    return {"year": steps}
 
 
 def owner_errors(specs: list[dict], plan: ActionPlan) -> list[str]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext
 
-from kpi_tracker import thai
+from core import thai
 
 from .models import (
     ActionPlan,
@@ -520,7 +520,7 @@ def owners_set(*, indicator: Indicator, by, primary: Person | None, secondary: l
     plan_change_record(plan=indicator.plan, by=by, action="owners_set", indicator=indicator, before=b, after=a,
                        summary=_("กำหนดผู้รับผิดชอบตัวชี้วัดที่ {number}: {names}").format(
                            number=indicator.number,
-                           names=", ".join(after) + (" " + _("(ทุกตำแหน่ง)") if indicator.all_staff else "") or "-"))
+                           names=", ".join(after) + (f" ({indicator.ALL_STAFF_LABEL})" if indicator.all_staff else "") or "-"))
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kpi_tracker import thai
+from core import thai
 
 from . import plan_import, services
 from .access import CRITERIA, PLAN, get_indicator_for_user, get_plan_for_user, may_administer

@@ -225,17 +225,7 @@ def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: 
             )
             names = _evidence_names(using)
 
-        files, skipped, problems = [], [], []
-        for name in names:
-            path = root / _safe_name(name)
-            if not path.is_file():
-                problems.append(f"ไม่พบไฟล์ {name}")
-                continue
-            sha, size = _sha256_file(path)
-            if expected.get(name) and expected[name] != sha:
-                problems.append(f"ไฟล์ {name} ไม่ตรงกับ sha256 ที่บันทึกไว้ในฐานข้อมูล")
-                continue
-            files.append({"name": name, "size": size, "sha256": sha})
+        files, problems = _check_evidence(root, names, expected)
         if problems and not skip_damaged:
             raise BackupError(
                 "ไฟล์เอกสารหลักฐานบางไฟล์หายหรือถูกแก้ไข จึงไม่สำรองข้อมูล "
@@ -255,24 +245,45 @@ def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: 
             "files": files,
             "skipped": skipped,
         }
-        partial = output.with_name(output.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # passwords hashes inside
-        try:
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                blob = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-                signature = json.dumps(sign(blob)).encode()
-                for name, content in ((MANIFEST, blob), (SIGNATURE, signature)):
-                    info = tarfile.TarInfo(name)
-                    info.size, info.mtime, info.mode = len(content), int(dt.datetime.now().timestamp()), 0o600
-                    tar.addfile(info, io.BytesIO(content))
-                tar.add(data_path, arcname=DATA, recursive=False)
-                for f in files:
-                    tar.add(root / f["name"], arcname=FILES + f["name"], recursive=False)
-            os.replace(partial, output)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        _write_archive(output, manifest, data_path, root, files)
     return Result(output, counts, len(files), sum(f["size"] for f in files), skipped)
+
+
+def _check_evidence(root: Path, names, expected: dict) -> tuple[list[dict], list[str]]:
+    """(the evidence files to archive, the Thai problems of missing or altered ones)."""
+    files, problems = [], []
+    for name in names:
+        path = root / _safe_name(name)
+        if not path.is_file():
+            problems.append(f"ไม่พบไฟล์ {name}")
+            continue
+        sha, size = _sha256_file(path)
+        if expected.get(name) and expected[name] != sha:
+            problems.append(f"ไฟล์ {name} ไม่ตรงกับ sha256 ที่บันทึกไว้ในฐานข้อมูล")
+            continue
+        files.append({"name": name, "size": size, "sha256": sha})
+    return files, problems
+
+
+def _write_archive(output: Path, manifest: dict, data_path: Path, root: Path, files: list[dict]) -> None:
+    """The signed manifest, the data and the files, written beside the target and renamed when complete."""
+    partial = output.with_name(output.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # passwords hashes inside
+    try:
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            blob = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+            signature = json.dumps(sign(blob)).encode()
+            for name, content in ((MANIFEST, blob), (SIGNATURE, signature)):
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime, info.mode = len(content), int(dt.datetime.now().timestamp()), 0o600
+                tar.addfile(info, io.BytesIO(content))
+            tar.add(data_path, arcname=DATA, recursive=False)
+            for f in files:
+                tar.add(root / f["name"], arcname=FILES + f["name"], recursive=False)
+        os.replace(partial, output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 # --- restore -------------------------------------------------------------------------------
@@ -345,23 +356,15 @@ def _read_archive(archive: Path, staging: Path) -> tuple[dict, Path, dict[str, P
                     target = staging / "files" / f"{len(found):08d}"
                 else:
                     raise BackupError(f"ไฟล์สำรองข้อมูลมีรายการที่ไม่รู้จัก: {member.name!r}")
-                digest, size = hashlib.sha256(), 0
-                src = tar.extractfile(member)
-                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "wb") as out:
-                    while chunk := src.read(CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        out.write(chunk)
+                hashed = _extract_hashed(tar.extractfile(member), target)
                 if member.name == DATA:
                     data_path = target
-                    hashes[DATA] = (digest.hexdigest(), size)
+                    hashes[DATA] = hashed
                 else:
                     if name in found:
                         raise BackupError(f"ไฟล์สำรองข้อมูลมีไฟล์ {name} ซ้ำ")
                     found[name] = target
-                    hashes[name] = (digest.hexdigest(), size)
+                    hashes[name] = hashed
             while stream.read(CHUNK):  # the rest of the gzip stream, to its CRC and length trailer
                 pass
         except (OSError, EOFError, UnicodeDecodeError, ValueError, tarfile.TarError, zlib.error) as exc:
@@ -374,6 +377,25 @@ def _read_archive(archive: Path, staging: Path) -> tuple[dict, Path, dict[str, P
     except (UnicodeDecodeError, ValueError) as exc:
         raise BackupError(f"manifest.json ในไฟล์สำรองข้อมูลอ่านไม่ได้: {exc}") from exc
     _check_shape(manifest)
+    _check_against_manifest(manifest, hashes, found)
+    return manifest, data_path, found
+
+
+def _extract_hashed(src, target: Path) -> tuple[str, int]:
+    """Copy one member to the staging folder (server's account only); its (sha256, size)."""
+    digest, size = hashlib.sha256(), 0
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _check_against_manifest(manifest: dict, hashes: dict, found: dict) -> None:
+    """Every member as the manifest lists it, and nothing it does not list."""
     problems = []
     if hashes[DATA] != (manifest["data"]["sha256"], manifest["data"]["size"]):
         problems.append("data.json ไม่ตรงกับ sha256 ใน manifest")
@@ -386,7 +408,6 @@ def _read_archive(archive: Path, staging: Path) -> tuple[dict, Path, dict[str, P
     problems += [f"ไฟล์ {name} ไม่อยู่ใน manifest" for name in found if name not in listed]
     if problems:
         raise BackupError("ไฟล์สำรองข้อมูลเสียหาย ไม่มีการเปลี่ยนแปลงใดๆ:\n" + "\n".join(problems[:20]))
-    return manifest, data_path, found
 
 
 def verify_backup(archive: Path) -> dict:

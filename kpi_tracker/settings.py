@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "core",  # the base: Thai filters, inline_static (core/templatetags)
     "indicators",
     "assessments",
     "reports",
@@ -108,14 +109,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "kpi_tracker.middleware.ChosenLanguageMiddleware",
+    "core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "kpi_tracker.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -136,12 +137,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Behind reverse proxies (the deployment in README.md: one TLS proxy) the
 # client's address is the one the nearest proxy appended to X-Forwarded-For,
-# not REMOTE_ADDR (the proxy itself): kpi_tracker/client_ip.py reads it.
+# not REMOTE_ADDR (the proxy itself): core/client_ip.py reads it.
 # django-axes' own AXES_IPWARE_PROXY_COUNT does nothing without django-ipware
 # installed and AXES_IPWARE_META_PRECEDENCE_ORDER set, which is how one stranger
 # could lock everybody out from behind the proxy.
 KPI_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "kpi_tracker.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 ROOT_URLCONF = "kpi_tracker.urls"
 
@@ -158,7 +159,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "kpi_tracker.context_processors.scope",
             ],
-            "builtins": ["kpi_tracker.templatetags.thai"],
+            "builtins": ["core.templatetags.thai"],
         },
     },
 ]
@@ -204,7 +205,7 @@ if TESTING:
 LANGUAGE_CODE = "th"
 # Thai is the language of every page, whatever the browser prefers; English is
 # a choice the user makes with the switch in the navigation bar (a cookie,
-# kpi_tracker.middleware.ChosenLanguageMiddleware). Scorecards (PDF, Excel)
+# core.middleware.ChosenLanguageMiddleware). Scorecards (PDF, Excel)
 # are official documents and stay Thai in both.
 LANGUAGES = [("th", _("ไทย")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

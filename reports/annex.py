@@ -33,7 +33,7 @@ from django.template import Context
 from assessments.models import Evidence
 from assessments.selectors import progress_for
 from indicators.models import ActionPlan, Indicator, Round
-from kpi_tracker import thai
+from core import thai
 
 from . import pdf, pdf_text
 from .rows import names_for

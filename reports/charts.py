@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils.html import escape
 
 from assessments.levels import STEPS, Status
-from kpi_tracker import thai
+from core import thai
 from django.utils.translation import gettext as _
 
 FONT = "Sarabun, 'TH Sarabun New', sans-serif"
@@ -38,7 +38,7 @@ TARGET_STROKE = "#c62828"
 
 def _digits(value, thai_digits: bool | None) -> str:
     use_thai = settings.REPORT_THAI_DIGITS if thai_digits is None else thai_digits
-    return thai.to_thai_digits(value) if use_thai else thai.to_arabic_digits(value)
+    return thai.to_digits(value, thai_digits=use_thai)
 
 
 def _width(text: str) -> int:

@@ -31,7 +31,7 @@ from assessments.levels import Status
 from assessments.selectors import current_round
 from indicators.models import ActionPlan, PolicyKPI
 from indicators.querysets import scope_of
-from kpi_tracker import thai
+from core import thai
 
 from . import rows as row_source
 from .rows import IndicatorRow, plan_default_as_of

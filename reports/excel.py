@@ -13,6 +13,8 @@ import datetime as dt
 import io
 import math
 import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -138,7 +140,7 @@ class _Sheet:
 
 
 def _title_lines(sc: Scorecard, what: str) -> list[str]:
-    from kpi_tracker import thai
+    from core import thai
 
     return [
         f"{what} {sc.group} {sc.department}",
@@ -152,136 +154,123 @@ def _yes(value: bool) -> str:
     return "ใช่" if value else "ไม่ใช่"
 
 
-def render_xlsx(scorecard: Scorecard) -> bytes:
-    sc = scorecard
-    wb = Workbook()
+@dataclass(frozen=True)
+class Column:
+    header: str  # or a lazy translation, read when the sheet is written
+    width: int  # the widest the column grows, in characters
+    kind: str = "text"  # text | int | number | average | date | datetime | center (number format, alignment)
 
-    ws = wb.active
-    ws.title = SHEET_SUMMARY
-    sheet = _Sheet(
-        ws,
-        _title_lines(sc, "รายงานผลการดำเนินงานตามตัวชี้วัด"),
-        [
-            ("ลำดับ", 8, "int"),
-            ("ตัวชี้วัด", 60, "text"),
-            ("ฝ่าย", 30, "text"),
-            ("ผู้รับผิดชอบ", 32, "text"),
-            ("ค่าเป้าหมาย (ระดับ)", 12, "int"),
-            ("ผลการประเมินตนเอง (ระดับ)", 14, "int"),
-            ("ผลการตรวจสอบ (ระดับ)", 14, "int"),
-            ("สถานะ", 22, "center"),
-            ("หมายเหตุ", 40, "text"),
-        ],
-    )
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet declared as data: its name, the first title line, its columns and its rows."""
+
+    name: str
+    heading: str
+    columns: list[Column]
+    rows: Callable[[Scorecard], Iterable[list]]
+
+
+def _summary_rows(sc: Scorecard) -> Iterable[list]:
     for row in sc.rows:
-        sheet.add(
-            [
-                row.number,
-                row.name,
-                row.section,
-                "\n".join(row.owners),
-                row.target,
-                row.level if row.has_criteria else None,
-                row.verified_level,
-                row.status_label,
-                row.remark,
-            ]
-        )
-    sheet.finish()
+        yield [row.number, row.name, row.section, "\n".join(row.owners), row.target,
+               row.level if row.has_criteria else None, row.verified_level, row.status_label, row.remark]
 
-    sheet = _Sheet(
-        wb.create_sheet(SHEET_STEPS),
-        _title_lines(sc, "รายละเอียดผลการดำเนินงานรายขั้นตอน"),
-        [
-            ("ลำดับตัวชี้วัด", 10, "int"),
-            ("ตัวชี้วัด", 45, "text"),
-            ("ขั้นตอนที่", 9, "int"),
-            ("รายละเอียด/กิจกรรม", 60, "text"),
-            ("ดำเนินการแล้ว", 12, "center"),
-            ("วันที่ดำเนินการ", 16, "date"),
-            ("นับเป็นระดับ", 11, "center"),
-            ("ผู้บันทึก", 26, "text"),
-            ("หมายเหตุ", 40, "text"),
-            ("เอกสารหลักฐาน", 40, "text"),
-        ],
-    )
+
+def _step_rows(sc: Scorecard) -> Iterable[list]:
     for row in sc.rows:
         if not row.has_criteria:
-            sheet.add([row.number, row.name, None, str(Status.LABELS[Status.UNDEFINED]), None, None, None, None, None, None])
+            yield [row.number, row.name, None, str(Status.LABELS[Status.UNDEFINED]), None, None, None, None, None, None]
             continue
         for step in row.steps:
             note = step.note if not step.reason else "\n".join(filter(None, [step.reason, step.note]))
-            sheet.add(
-                [
-                    row.number,
-                    row.name,
-                    step.number,
-                    step.text,
-                    _yes(step.done_on is not None),
-                    step.done_on,
-                    _yes(step.counted),
-                    step.recorded_by,
-                    note,
-                    "\n".join(step.evidence),
-                ]
-            )
-    sheet.finish()
+            yield [row.number, row.name, step.number, step.text, _yes(step.done_on is not None), step.done_on,
+                   _yes(step.counted), step.recorded_by, note, "\n".join(step.evidence)]
 
-    sheet = _Sheet(
-        wb.create_sheet(SHEET_HISTORY),
-        _title_lines(sc, "ประวัติการเปลี่ยนแปลงในช่วงรายงาน"),
-        [
-            ("วันเวลา", 20, "datetime"),
-            ("ลำดับตัวชี้วัด", 10, "int"),
-            ("ตัวชี้วัด", 45, "text"),
-            ("การเปลี่ยนแปลง", 26, "text"),
-            ("ขั้นตอนที่", 9, "int"),
-            ("รอบการประเมิน", 14, "text"),
-            ("ผู้ดำเนินการ", 26, "text"),
-            ("หมายเหตุ / เหตุผล", 50, "text"),
-        ],
-    )
+
+def _history_rows(sc: Scorecard) -> Iterable[list]:
     for h in sc.history:
-        sheet.add([h.at, h.indicator_number, h.indicator_name, h.action, h.step_number, h.round_label, h.actor, h.comment])
-    sheet.finish()
+        yield [h.at, h.indicator_number, h.indicator_name, h.action, h.step_number, h.round_label, h.actor, h.comment]
 
-    sheet = _Sheet(
-        wb.create_sheet(SHEET_KPIS),
-        _title_lines(sc, "ตัวชี้วัดและค่าเป้าหมายที่สำคัญของกรมบังคับคดี นโยบาย 5G"),
-        [
-            ("ลำดับ", 8, "int"),
-            ("นโยบาย", 30, "text"),
-            ("ตัวชี้วัด", 70, "text"),
-            ("ค่าเป้าหมาย", 12, "number"),
-            ("หน่วย", 10, "center"),
-            ("ผลการดำเนินงาน", 14, "number"),
-            ("ข้อมูล ณ วันที่", 16, "date"),
-            ("บรรลุเป้าหมาย", 14, "center"),
-        ],
-    )
+
+def _kpi_rows(sc: Scorecard) -> Iterable[list]:
     for k in sc.policy_kpis:
         met = "ยังไม่มีข้อมูล" if k.met is None else _yes(k.met)
-        sheet.add([k.number, k.group, k.name, _num(k.target_value), k.target_unit, _num(k.value), k.measured_on, met])
-    sheet.finish()
+        yield [k.number, k.group, k.name, _num(k.target_value), k.target_unit, _num(k.value), k.measured_on, met]
 
-    # The per-section summary, from the same Summary the page and the PDF show.
-    sheet = _Sheet(
-        wb.create_sheet(SHEET_SECTIONS),
-        _title_lines(sc, "สรุปผลการดำเนินงานรายฝ่าย (ผู้จัดเก็บข้อมูล)"),
-        [
-            ("ฝ่าย", 40, "text"),
-            ("จำนวนตัวชี้วัด", 12, "int"),
-            *[(str(Status.LABELS[s]) if s != Status.UNDEFINED else "ยังไม่กำหนดเกณฑ์", 14, "int") for s in Status.ORDER],
-            ("ระดับเฉลี่ย", 12, "average"),
-        ],
-    )
+
+def _section_rows(sc: Scorecard) -> Iterable[list]:
+    """The per-section summary, from the same Summary the page and the PDF show."""
     for s in [*sc.summary.sections, sc.summary.overall]:
         name = "รวม" if s is sc.summary.overall else s.name
-        sheet.add([name, s.total, *[s.counts[st] for st in Status.ORDER], s.average_level])
-    sheet.finish()
+        yield [name, s.total, *[s.counts[st] for st in Status.ORDER], s.average_level]
 
-    wb.properties.title = f"รายงานผลการดำเนินงานตามตัวชี้วัด {sc.group}"
-    wb.properties.creator = sc.group
+
+SHEETS = [
+    Sheet(SHEET_SUMMARY, "รายงานผลการดำเนินงานตามตัวชี้วัด", [
+        Column("ลำดับ", 8, "int"),
+        Column("ตัวชี้วัด", 60),
+        Column("ฝ่าย", 30),
+        Column("ผู้รับผิดชอบ", 32),
+        Column("ค่าเป้าหมาย (ระดับ)", 12, "int"),
+        Column("ผลการประเมินตนเอง (ระดับ)", 14, "int"),
+        Column("ผลการตรวจสอบ (ระดับ)", 14, "int"),
+        Column("สถานะ", 22, "center"),
+        Column("หมายเหตุ", 40),
+    ], _summary_rows),
+    Sheet(SHEET_STEPS, "รายละเอียดผลการดำเนินงานรายขั้นตอน", [
+        Column("ลำดับตัวชี้วัด", 10, "int"),
+        Column("ตัวชี้วัด", 45),
+        Column("ขั้นตอนที่", 9, "int"),
+        Column("รายละเอียด/กิจกรรม", 60),
+        Column("ดำเนินการแล้ว", 12, "center"),
+        Column("วันที่ดำเนินการ", 16, "date"),
+        Column("นับเป็นระดับ", 11, "center"),
+        Column("ผู้บันทึก", 26),
+        Column("หมายเหตุ", 40),
+        Column("เอกสารหลักฐาน", 40),
+    ], _step_rows),
+    Sheet(SHEET_HISTORY, "ประวัติการเปลี่ยนแปลงในช่วงรายงาน", [
+        Column("วันเวลา", 20, "datetime"),
+        Column("ลำดับตัวชี้วัด", 10, "int"),
+        Column("ตัวชี้วัด", 45),
+        Column("การเปลี่ยนแปลง", 26),
+        Column("ขั้นตอนที่", 9, "int"),
+        Column("รอบการประเมิน", 14),
+        Column("ผู้ดำเนินการ", 26),
+        Column("หมายเหตุ / เหตุผล", 50),
+    ], _history_rows),
+    Sheet(SHEET_KPIS, "ตัวชี้วัดและค่าเป้าหมายที่สำคัญของกรมบังคับคดี นโยบาย 5G", [
+        Column("ลำดับ", 8, "int"),
+        Column("นโยบาย", 30),
+        Column("ตัวชี้วัด", 70),
+        Column("ค่าเป้าหมาย", 12, "number"),
+        Column("หน่วย", 10, "center"),
+        Column("ผลการดำเนินงาน", 14, "number"),
+        Column("ข้อมูล ณ วันที่", 16, "date"),
+        Column("บรรลุเป้าหมาย", 14, "center"),
+    ], _kpi_rows),
+    Sheet(SHEET_SECTIONS, "สรุปผลการดำเนินงานรายฝ่าย (ผู้จัดเก็บข้อมูล)", [
+        Column("ฝ่าย", 40),
+        Column("จำนวนตัวชี้วัด", 12, "int"),
+        *[Column(Status.LABELS[s] if s != Status.UNDEFINED else "ยังไม่กำหนดเกณฑ์", 14, "int") for s in Status.ORDER],
+        Column("ระดับเฉลี่ย", 12, "average"),
+    ], _section_rows),
+]
+
+
+def render_xlsx(scorecard: Scorecard) -> bytes:
+    """Every sheet of SHEETS, in order, by one loop."""
+    wb = Workbook()
+    for n, spec in enumerate(SHEETS):
+        ws = wb.active if n == 0 else wb.create_sheet(spec.name)
+        ws.title = spec.name
+        sheet = _Sheet(ws, _title_lines(scorecard, spec.heading), [(str(c.header), c.width, c.kind) for c in spec.columns])
+        for values in spec.rows(scorecard):
+            sheet.add(values)
+        sheet.finish()
+    wb.properties.title = f"รายงานผลการดำเนินงานตามตัวชี้วัด {scorecard.group}"
+    wb.properties.creator = scorecard.group
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

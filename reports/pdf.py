@@ -34,7 +34,7 @@ from django.conf import settings
 from django.template import Context, Engine
 
 from assessments import levels
-from kpi_tracker import thai
+from core import thai
 
 from . import pdf_text
 from .scorecard import Scorecard
@@ -120,7 +120,7 @@ def font_faces() -> str:
 def _engine() -> Engine:
     return Engine(
         dirs=[str(Path(settings.BASE_DIR) / "templates")],
-        builtins=["kpi_tracker.templatetags.thai", "reports.pdf"],
+        builtins=["core.templatetags.thai", "reports.pdf"],
         autoescape=True,
     )
 

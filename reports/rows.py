@@ -40,7 +40,7 @@ from assessments.levels import Status
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
 from assessments.selectors import RoundProgress, RoundReport, current_round, progress_for  # noqa: F401 (RoundReport: the field's type)
 from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
-from kpi_tracker import thai
+from core import thai
 
 ALL_STAFF = gettext_lazy("ทุกตำแหน่ง")
 OVERALL = gettext_lazy("รวมทั้งหมด")

@@ -24,7 +24,7 @@ from django.utils import timezone
 from assessments import levels
 from assessments.models import HistoryEntry
 from indicators.models import ActionPlan, Indicator, Round
-from kpi_tracker import thai
+from core import thai
 
 # The rows, summaries and KPI rows come from the one row source; these names stay
 # importable from here for the renderers (scorecard.html, scorecard_pdf.html, excel.py).
@@ -81,11 +81,12 @@ class Period:
         fy = thai.fiscal_year_of(day)
         start, _ = thai.fiscal_year_bounds(fy)
         if months is None:
-            months = 6 if day <= thai.round_closing_date(fy, 6) else 12
+            months = thai.round_months_on(day)
         return cls(cls.DATE, fy, day, months, start)
 
-    def title(self, *, thai_digits: bool = True) -> str:
-        """"ไตรมาสที่ ๒ ปีงบประมาณ พ.ศ. ๒๕๖๕", "รอบ ๖ เดือน ...", "ข้อมูล ณ วันที่ ๑๕ ก.พ. ๒๕๖๕"."""
+    def title(self, *, thai_digits: bool = False) -> str:
+        """"ไตรมาสที่ 2 ปีงบประมาณ พ.ศ. 2565", "รอบ 6 เดือน ...", "ข้อมูล ณ วันที่ 15 ก.พ. 2565"
+        (Thai digits with thai_digits, as the PDF asks)."""
         fy = thai.fiscal_year_label(self.fiscal_year)
         if self.kind == self.QUARTER:
             text = f"ไตรมาสที่ {self.quarter} {fy}"
@@ -93,11 +94,12 @@ class Period:
             text = f"รอบ {self.round_months} เดือน {fy}"
         else:
             text = f"ข้อมูล ณ วันที่ {thai.format_date(self.as_of)} ({fy})"
-        return thai.to_thai_digits(text) if thai_digits else thai.to_arabic_digits(text)
+        return thai.to_digits(text, thai_digits=thai_digits)
 
     @property
     def label(self) -> str:
-        return self.title(thai_digits=True)
+        """The title on a page: Arabic digits, like the dates beside it."""
+        return self.title(thai_digits=False)
 
     @property
     def round_label(self) -> str:

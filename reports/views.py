@@ -30,7 +30,7 @@ from django.urls import path
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from kpi_tracker import thai
+from core import thai
 
 from . import charts
 from .scorecard import PeriodError, build_scorecard, scorecard_request

@@ -188,7 +188,7 @@ def test_owner_records_date_note_and_pdf_then_submits_the_round(new_page, live_s
     page.get_by_role("link", name=indicator.name, exact=True).first.click()
     page.get_by_role("heading", name=f"{indicator.number}. {indicator.name}").wait_for()
     # On 15 Feb 2022 the page opens on the 6-month round.
-    assert panel(page).get_by_role("heading", name="รอบ ๖ เดือน").is_visible()
+    assert panel(page).get_by_role("heading", name="รอบ 6 เดือน").is_visible()
     panel(page).get_by_text("ผลการประเมินตนเอง: ระดับ 0").wait_for()
     page.evaluate("window.__marker = 'same page'")
 
@@ -224,8 +224,8 @@ def test_owner_records_date_note_and_pdf_then_submits_the_round(new_page, live_s
 
     # Level 2 is below the target (3): the reviewer gets a reason.
     page.get_by_label("เหตุผลที่ต่ำกว่าค่าเป้าหมาย (ผู้ตรวจสอบจะเห็น)").fill("ส่งผลรอบ ๖ เดือน")
-    page.get_by_role("button", name="ส่งผลการประเมินตนเอง (รอบ ๖ เดือน, ระดับ 2)").click()
-    panel(page).get_by_text("ส่งผลการประเมินตนเอง รอบ ๖ เดือน (ระดับ 2) แล้ว สถานะ: รอตรวจสอบ").wait_for()
+    page.get_by_role("button", name="ส่งผลการประเมินตนเอง (รอบ 6 เดือน, ระดับ 2)").click()
+    panel(page).get_by_text("ส่งผลการประเมินตนเอง รอบ 6 เดือน (ระดับ 2) แล้ว สถานะ: รอตรวจสอบ").wait_for()
     assert page.evaluate("window.__marker") == "same page"
 
     def assert_locked():
@@ -276,7 +276,7 @@ def test_director_verifies_one_round_returns_another_and_the_owner_reads_the_com
     assert page.get_by_label("ผลการตรวจสอบ (ระดับ)").input_value() == "2"
     page.get_by_role("button", name="ผ่านการตรวจสอบ…").click()
     page.get_by_role("button", name="ยืนยันผ่านการตรวจสอบ").click()  # the confirmation step
-    page.get_by_text("ตัวชี้วัดที่ 1 รอบ ๖ เดือน: ผ่านการตรวจสอบ ระดับ 2 แล้ว").wait_for()
+    page.get_by_text("ตัวชี้วัดที่ 1 รอบ 6 เดือน: ผ่านการตรวจสอบ ระดับ 2 แล้ว").wait_for()
     assert page.locator("tr[data-assessment]").count() == 1
 
     page.locator(f'tr[data-assessment="{a2.pk}"]').get_by_role("link", name="ตรวจสอบ").click()
@@ -284,7 +284,7 @@ def test_director_verifies_one_round_returns_another_and_the_owner_reads_the_com
     page.get_by_label("ความเห็นถึงผู้รับผิดชอบ").fill(comment)
     page.get_by_role("button", name="ส่งกลับแก้ไข…").click()
     page.get_by_role("button", name="ยืนยันส่งกลับแก้ไข").click()
-    page.get_by_text("ส่งกลับแก้ไขตัวชี้วัดที่ 2 รอบ ๖ เดือน แล้ว").wait_for()
+    page.get_by_text("ส่งกลับแก้ไขตัวชี้วัดที่ 2 รอบ 6 เดือน แล้ว").wait_for()
     assert page.get_by_text("ไม่มีรายการรอตรวจสอบ").is_visible()
     assert page.get_by_text(f"ความเห็น: {comment}").is_visible()  # ตรวจสอบล่าสุด
 
@@ -304,7 +304,7 @@ def test_director_verifies_one_round_returns_another_and_the_owner_reads_the_com
     assert comment in note.inner_text() and "director" in note.inner_text()
     # Returned: the owner may change the steps and submit again.
     assert panel(page).locator("input[type=checkbox]").count() == len(steps(two))
-    assert panel(page).get_by_role("button", name="ส่งผลการประเมินตนเอง (รอบ ๖ เดือน, ระดับ 1)").is_visible()
+    assert panel(page).get_by_role("button", name="ส่งผลการประเมินตนเอง (รอบ 6 เดือน, ระดับ 1)").is_visible()
 
     page.goto(f"{live_server.url}{reverse('assessments:indicator', args=[one.pk])}")
     assert panel(page).get_by_text("ผลการตรวจสอบ: ระดับ 2").is_visible()

@@ -55,7 +55,7 @@ def test_done_when_a_returned_round_reaches_owner1_and_her_fix_reaches_the_direc
     page.get_by_role("heading", name="ยืนยันส่งกลับแก้ไข").wait_for()
     assert RoundAssessment.objects.get(indicator=indicator, round=six).status == "submitted"  # not yet
     page.get_by_role("button", name="ยืนยันส่งกลับแก้ไข").click()
-    page.get_by_text(f"ส่งกลับแก้ไขตัวชี้วัดที่ 1 รอบ ๖ เดือน แล้ว").wait_for()
+    page.get_by_text(f"ส่งกลับแก้ไขตัวชี้วัดที่ 1 รอบ 6 เดือน แล้ว").wait_for()
 
     # Her e-mail, with an absolute link to the right tab.
     to_owner = [m for m in mail.outbox if m.to == ["owner@example.go.th"]]
@@ -77,7 +77,7 @@ def test_done_when_a_returned_round_reaches_owner1_and_her_fix_reaches_the_direc
     # She opens the link from the e-mail.
     page.goto(link.replace(SITE, live_server.url))
     tab = page.locator("#round-tabs a.active")
-    assert "รอบ ๖ เดือน" in tab.inner_text() and "ส่งกลับแก้ไข" in tab.inner_text()
+    assert "รอบ 6 เดือน" in tab.inner_text() and "ส่งกลับแก้ไข" in tab.inner_text()
     assert panel(page).get_by_text(COMMENT).is_visible()
     panel(page).get_by_text("ผลการประเมินตนเอง: ระดับ 2").wait_for()
     page.evaluate("window.__marker = 'same page'")
@@ -96,8 +96,8 @@ def test_done_when_a_returned_round_reaches_owner1_and_her_fix_reaches_the_direc
     page.screenshot(path="/tmp/i14-owner-fixed.png", full_page=True)
 
     # She resubmits; tab marker, status and history follow without a reload.
-    panel(page).get_by_role("button", name="ส่งผลการประเมินตนเอง (รอบ ๖ เดือน, ระดับ 3)").click()
-    panel(page).get_by_text("ส่งผลการประเมินตนเอง รอบ ๖ เดือน (ระดับ 3) แล้ว สถานะ: รอตรวจสอบ").wait_for()
+    panel(page).get_by_role("button", name="ส่งผลการประเมินตนเอง (รอบ 6 เดือน, ระดับ 3)").click()
+    panel(page).get_by_text("ส่งผลการประเมินตนเอง รอบ 6 เดือน (ระดับ 3) แล้ว สถานะ: รอตรวจสอบ").wait_for()
     assert "รอตรวจสอบ" in page.locator("#round-tabs a.active").inner_text()
     assert COMMENT not in panel(page).inner_text()  # the old comment moved to the history
     assert history.get_by_text(COMMENT).count() >= 1
@@ -218,7 +218,7 @@ def test_the_calendar_shows_buddhist_era_years_and_the_field_works_without_javas
         row.locator("summary").click()
         row.get_by_label("วันที่ดำเนินการ").fill("02/04/2565")
         row.get_by_role("button", name="บันทึก ขั้นตอนที่ 2").click()
-        warning = plain.locator(".alert-warning", has_text="นับในรอบ ๑๒ เดือน ไม่นับในรอบ ๖ เดือน")
+        warning = plain.locator(".alert-warning", has_text="นับในรอบ 12 เดือน ไม่นับในรอบ 6 เดือน")
         warning.wait_for()
         assert StepCompletion.objects.get(step=second).done_on == dt.date(2022, 4, 2)
     finally:

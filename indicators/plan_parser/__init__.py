@@ -1,6 +1,6 @@
 """Parse an annual action plan (แผนปฏิบัติการ) text export into plain data.
 
-No Django import (``kpi_tracker.thai``, the one place for Buddhist Era years
+No Django import (``core.thai``, the one place for Buddhist Era years
 and Thai digits, is plain Python), so it can be tested and reused anywhere:
 the ``import_plan`` management command calls :func:`parse_plan`.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from kpi_tracker import thai
+from core import thai
 
 from .text import DIGITS, clean, name_key, to_int
 

@@ -6,7 +6,7 @@ import difflib
 import re
 import unicodedata
 
-from kpi_tracker import thai
+from core import thai
 
 #: A digit class for regular expressions: Arabic or Thai digits.
 DIGITS = "0-9๐-๙"

@@ -95,7 +95,7 @@ def test_uploading_a_changed_plan_shows_the_differences_before_saving(new_page, 
     preview.wait_for()
     text = preview.inner_text()
     assert "เปลี่ยนชื่อ" in text and RENAMED_30 in text and "ยกเลิก (ไม่มีในไฟล์)" in text
-    assert "ค่าเป้าหมายรอบ ๖ เดือน: 3 → 2" in text
+    assert "ค่าเป้าหมายรอบ 6 เดือน: 3 → 2" in text
     assert page.locator("#parser-warnings li").count() > 5
     assert fits(page)["fits"], fits(page)
     shot(page, "import-preview-390")

@@ -49,7 +49,7 @@ def test_document_preview_shows_the_differences_then_confirm_applies_them(client
     assert response.status_code == 200
     assert "เปลี่ยนชื่อ" in page and RENAMED_30 in page and "ระดับความสำเร็จการถอดเทปการประชุม" in page
     assert "ยกเลิก (ไม่มีในไฟล์)" in page and "ระดับความสำเร็จการประสานขอใช้รถยนต์ส่วนบุคคลตามกำหนด" in page
-    assert "ค่าเป้าหมายรอบ ๖ เดือน: 3 → 2" in page
+    assert "ค่าเป้าหมายรอบ 6 เดือน: 3 → 2" in page
     assert "ไม่พบรายละเอียดตัวชี้วัด" in page  # the parser's warnings are listed
     assert state(draft) == before  # nothing saved yet
     token = page.split('name="token" value="')[1].split('"')[0]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from pypdf import PdfReader, PdfWriter
 
 from assessments import services
-from kpi_tracker import thai
+from core import thai
 from reports import annex as annex_module
 from reports.scorecard import Period
 from reports.tests.conftest import steps_of

@@ -12,7 +12,7 @@ from django.utils import timezone
 from assessments import services
 from assessments.levels import Status
 from indicators.models import ActionPlan, Indicator, OrgUnit, Person, PolicyKPI
-from kpi_tracker import thai
+from core import thai
 from reports.tests.factories import complete_steps, make_plan
 
 URL = reverse("reports:dashboard")

@@ -1,6 +1,6 @@
-"""kpi_tracker.thai.thai_sort_key: Thai dictionary order without PyICU."""
+"""core.thai.thai_sort_key: Thai dictionary order without PyICU."""
 
-from kpi_tracker.thai import strip_title, thai_name_key, thai_sort_key
+from core.thai import strip_title, thai_name_key, thai_sort_key
 
 
 def test_names_sort_by_name_without_title():

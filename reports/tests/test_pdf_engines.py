@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_tracker import thai
+from core import thai
 from reports.pdf import render_html, write_pdf
 from reports.scorecard import Period, build_scorecard
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from kpi_tracker import thai
+from core import thai
 from reports import pdf_text
 from reports.pdf import FONT_DIR, font_faces, render_html, write_pdf
 from reports.scorecard import Period, build_scorecard

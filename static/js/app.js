@@ -137,6 +137,8 @@
   const MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
     "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"];
   const DAYS = ["อา", "จ", "อ", "พ", "พฤ", "ศ", "ส"];
+  // The browser side of the Buddhist Era: the server's one rule is core/thai.py (BE_OFFSET), which
+  // reads and writes the dates this calendar shows; keep the two equal.
   const BE = 543;
   const THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙";
 

@@ -166,21 +166,32 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"บันทึกข้อมูลตัวอย่างปีงบประมาณ 2565 แล้ว ({count} รายการ)"))
 
     def _record(self, plan, users) -> int:
-        today = timezone.localdate()
+        """The year's story as dated events (steps, rounds, 5G KPIs), replayed in date order up to today."""
         indicators = {i.number: i for i in plan.indicators.all()}
         rounds = {r.months: r for r in plan.fiscal_year.rounds.all()}
+        self._write_criteria(indicators, users)
+        events: list[tuple[dt.date, int, object]] = []
+
+        def at(day, fn, order=0):
+            events.append((day, order, fn))
+
+        self._step_events(at, plan, users)
+        self._round_events(at, indicators, rounds, users)
+        self._kpi_events(at, plan, users)
+        return self._replay(events, timezone.localdate())
+
+    @staticmethod
+    def _write_criteria(indicators, users) -> None:
+        """The demo's criteria for the indicators the plan gave none."""
         with clock(D(2021, 10, 8), 0):
             for number, steps in DEMO_CRITERIA.items():
                 ind = indicators.get(number)
                 if ind is not None and not ind.criteria_sets.exists():
                     plan_services.criteria_write(indicator=ind, by=users["admin"], sets={None: steps}, title=DEMO_TITLE)
 
-        events: list[tuple[dt.date, int, object]] = []
-
-        def at(day, fn, order=0):
-            events.append((day, order, fn))
-
-        # Steps, in every criteria set of each indicator (per-round sets follow the same pace).
+    @staticmethod
+    def _step_events(at, plan, users) -> None:
+        """Steps, in every criteria set of each indicator (per-round sets follow the same pace)."""
         steps = MilestoneStep.objects.filter(criteria_set__indicator__plan=plan).select_related(
             "criteria_set__indicator", "criteria_set__round")
         for step in steps:
@@ -198,6 +209,9 @@ class Command(BaseCommand):
             files = [SimpleUploadedFile(f"หลักฐานขั้นตอนที่ {step.number}.pdf", PDF)] if step.number in (1, 3) else []
             at(day, lambda s=step, d=day, u=users[who], f=files: services.step_complete(
                 step=s, done_on=d, by=u, note=NOTES[s.number - 1], files=f))
+
+    def _round_events(self, at, indicators, rounds, users) -> None:
+        """Submissions, returns and reviews of the two rounds."""
 
         def submit(number, months, who, note=""):
             return lambda: services.round_submit(indicator=indicators[number], round=rounds[months], by=users[who],
@@ -239,7 +253,9 @@ class Command(BaseCommand):
         at(D(2022, 10, 4), submit(15, 12, "owner2"), 1)
         at(D(2022, 10, 4), submit(24, 12, "staff1"), 2)
 
-        # The 5G policy KPIs, reported by the director at each quarter's end.
+    @staticmethod
+    def _kpi_events(at, plan, users) -> None:
+        """The 5G policy KPIs, reported by the director at each quarter's end."""
         for kpi in PolicyKPI.objects.filter(fiscal_year=plan.fiscal_year).order_by("number"):
             shares = KPI_SHORT.get(kpi.number, [s for _d, s in KPI_PACE])
             for (day, _share), share in zip(KPI_PACE, shares):
@@ -248,6 +264,9 @@ class Command(BaseCommand):
                     kpi=k, value=v, measured_on=d, source="รายงานผลการดำเนินงานของกรม (ข้อมูลตัวอย่าง)",
                     by=users["director"]), 3)
 
+    @staticmethod
+    def _replay(events, today: dt.date) -> int:
+        """Each event on its day (a minute apart, in order); none after today. Returns how many ran."""
         done = 0
         for minute, (day, order, fn) in enumerate(sorted(events, key=lambda e: (e[0], e[1]))):
             if day > today:

@@ -34,7 +34,7 @@ from assessments import notices, services
 from assessments.models import Notice, ReminderLog, RoundAssessment
 from assessments.selectors import RoundProgress, progress_for
 from indicators.models import ActionPlan, Appointment, Indicator, IndicatorOwner, Person, Round
-from kpi_tracker import thai
+from core import thai
 
 OWNER = "owner"
 DIRECTOR = "director"
@@ -223,7 +223,7 @@ class Command(BaseCommand):
             if indicator.all_staff:
                 path = indicator.plan.org_unit.tree_path
                 people += [p for p in staff if p.org_unit.tree_path.startswith(path)]
-            names = [o.person.full_name for o in links] or (["ทุกตำแหน่ง"] if indicator.all_staff else [])
+            names = [o.person.full_name for o in links] or ([str(Indicator.ALL_STAFF_LABEL)] if indicator.all_staff else [])
             for rp in progress[indicator.pk].rounds:
                 if rp.review_status == RoundAssessment.Status.SUBMITTED:
                     by_plan_awaiting[indicator.plan_id].append(rp)

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from kpi_tracker import thai
+from core import thai
 
 
 def test_a_november_2021_date_is_in_fy_2565_q1():
@@ -38,4 +38,11 @@ def test_buddhist_era_dates_and_thai_digits():
     assert thai.format_date(dt.date(2022, 3, 31), thai_digits=True) == "๓๑ มี.ค. ๒๕๖๕"
     assert thai.format_date(dt.date(2021, 10, 1), long=True) == "1 ตุลาคม 2564"
     assert thai.to_arabic_digits("๒๕๖๕") == "2565"
-    assert thai.quarter(2565, 2).label == "ไตรมาสที่ ๒"
+    assert thai.quarter(2565, 2).label == "ไตรมาสที่ 2"
+
+
+def test_round_and_quarter_labels_use_arabic_digits_unless_the_pdf_asks():
+    """One kind of digit in a line: "รอบ 6 เดือน · 31 มี.ค. 2565" on a page, all Thai in the PDF."""
+    assert thai.round_label(6) == "รอบ 6 เดือน"
+    assert thai.round_label(12, thai_digits=True) == "รอบ ๑๒ เดือน"
+    assert thai.quarter(2565, 3).label_in(thai_digits=True) == "ไตรมาสที่ ๓"

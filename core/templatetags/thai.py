@@ -1,8 +1,8 @@
-"""Template filters over kpi_tracker.thai: templates never add 543 themselves."""
+"""Template filters over core.thai: templates never add 543 themselves."""
 
 from django import template
 
-from kpi_tracker import thai
+from core import thai
 
 register = template.Library()
 

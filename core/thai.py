@@ -48,6 +48,11 @@ def to_arabic_digits(value) -> str:
     return str(value).translate(_TO_ARABIC)
 
 
+def to_digits(value, *, thai_digits: bool) -> str:
+    """Every digit of the text in one style: Thai (the PDF, REPORT_THAI_DIGITS) or Arabic (pages, Excel)."""
+    return to_thai_digits(value) if thai_digits else to_arabic_digits(value)
+
+
 def be_year(ce_year: int) -> int:
     return ce_year + BE_OFFSET
 
@@ -134,9 +139,14 @@ class Quarter:
 
     @property
     def label(self) -> str:
+        """"ไตรมาสที่ 2": Arabic digits, like the dates beside it on a page (a PDF passes thai_digits)."""
+        return self.label_in(thai_digits=False)
+
+    def label_in(self, *, thai_digits: bool) -> str:
         if english():
             return f"Q{self.number}"
-        return f"ไตรมาสที่ {to_thai_digits(self.number)}"
+        text = f"ไตรมาสที่ {self.number}"
+        return to_thai_digits(text) if thai_digits else text
 
     @property
     def round_months(self) -> int:
@@ -180,6 +190,11 @@ def round_closing_date(fy_be: int, months: int) -> dt.date:
     raise ValueError("rounds are 6 or 12 months")
 
 
+def round_months_on(day: dt.date) -> int:
+    """The round open on a day: the 6-month round until 31 March, then the 12-month round."""
+    return 6 if day <= round_closing_date(fiscal_year_of(day), 6) else 12
+
+
 def fiscal_year_label(fy_be: int, *, thai_digits: bool = False) -> str:
     if english():
         return f"Fiscal year {fy_be} BE"
@@ -187,10 +202,13 @@ def fiscal_year_label(fy_be: int, *, thai_digits: bool = False) -> str:
     return to_thai_digits(text) if thai_digits else text
 
 
-def round_label(months: int) -> str:
+def round_label(months: int, *, thai_digits: bool = False) -> str:
+    """"รอบ 6 เดือน": Arabic digits on pages and in e-mails, one kind of digit in a line with the dates;
+    the PDF asks for Thai digits (settings.REPORT_THAI_DIGITS)."""
     if english():
         return f"{months}-month round"
-    return f"รอบ {to_thai_digits(months)} เดือน"
+    text = f"รอบ {months} เดือน"
+    return to_thai_digits(text) if thai_digits else text
 
 
 # --- Thai sort order ----------------------------------------------------------
