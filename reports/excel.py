@@ -46,6 +46,7 @@ SHEET_STEPS = "รายละเอียดขั้นตอน"
 SHEET_HISTORY = "ประวัติการเปลี่ยนแปลง"
 SHEET_KPIS = "ตัวชี้วัดนโยบาย ๕G"
 SHEET_SECTIONS = "สรุปรายฝ่าย"
+SHEET_REPORTS = "รายงานผลของผู้รับผิดชอบ"
 
 _thin = Side(style="thin", color="808080")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -206,6 +207,15 @@ def _section_rows(sc: Scorecard) -> Iterable[list]:
         yield [name, s.total, *[s.counts[st] for st in Status.ORDER], s.average_level]
 
 
+def _report_rows(sc: Scorecard) -> Iterable[list]:
+    """The owners' round reports (ผลการดำเนินงาน, ปัญหา/อุปสรรค, แนวทางแก้ไข) of the indicators that have one."""
+    written = [row for row in sc.rows if row.round_report]
+    for row in written:
+        yield [row.number, row.name, row.round_report.results, row.round_report.problems, row.round_report.remedies]
+    if not written:
+        yield [None, "ยังไม่มีตัวชี้วัดที่ผู้รับผิดชอบบันทึกรายงานผลการดำเนินงานของรอบนี้", None, None, None]
+
+
 SHEETS = [
     Sheet(SHEET_SUMMARY, "รายงานผลการดำเนินงานตามตัวชี้วัด", [
         Column("ลำดับ", 8, "int"),
@@ -256,6 +266,13 @@ SHEETS = [
         *[Column(Status.LABELS[s] if s != Status.UNDEFINED else "ยังไม่กำหนดเกณฑ์", 14, "int") for s in Status.ORDER],
         Column("ระดับเฉลี่ย", 12, "average"),
     ], _section_rows),
+    Sheet(SHEET_REPORTS, "รายงานผลการดำเนินงานของผู้รับผิดชอบ", [
+        Column("ลำดับ", 8, "int"),
+        Column("ตัวชี้วัด", 45),
+        Column("ผลการดำเนินงาน", 50),
+        Column("ปัญหา/อุปสรรค", 40),
+        Column("แนวทางแก้ไข/ข้อเสนอแนะ", 40),
+    ], _report_rows),
 ]
 
 

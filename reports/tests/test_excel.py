@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from assessments import services
-from reports.excel import FONT_NAME, SHEET_HISTORY, SHEET_KPIS, SHEET_SECTIONS, SHEET_STEPS, SHEET_SUMMARY, display_width, render_xlsx
+from reports.excel import (FONT_NAME, SHEET_HISTORY, SHEET_KPIS, SHEET_REPORTS, SHEET_SECTIONS, SHEET_STEPS, SHEET_SUMMARY,
+                           display_width, render_xlsx)
 from reports.scorecard import Period, build_scorecard
 from reports.tests.conftest import steps_of
 
@@ -46,7 +47,7 @@ def data_rows(ws):
 
 def test_it_has_four_thai_sheets(book):
     _, _, wb = book
-    assert wb.sheetnames == [SHEET_SUMMARY, SHEET_STEPS, SHEET_HISTORY, SHEET_KPIS, SHEET_SECTIONS]
+    assert wb.sheetnames == [SHEET_SUMMARY, SHEET_STEPS, SHEET_HISTORY, SHEET_KPIS, SHEET_SECTIONS, SHEET_REPORTS]
 
 
 def test_summary_sheet_mirrors_the_pdf_table_with_real_numbers(book):

@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
 QUARTER_ENDS = [dt.date(2021, 12, 31), dt.date(2022, 3, 31), dt.date(2022, 6, 30), dt.date(2022, 9, 30)]
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 LABELS = {str(label): status for status, label in Status.LABELS.items()}
+# The printed indicator table keeps a row on one line with the summary's short column heading.
+LABELS["ยังไม่กำหนดเกณฑ์"] = Status.UNDEFINED
 
 
 @pytest.fixture
@@ -185,7 +187,8 @@ def from_pdf(data: bytes, section_names: list[str], row_numbers: list[int]) -> d
         values = tokens[i * len(SUMMARY_KEYS):(i + 1) * len(SUMMARY_KEYS)]
         sections[name] = summary_values(values)
     # ๒. ผลการดำเนินงานตามตัวชี้วัด: each status label preceded by target, self-assessed and verified level.
-    body = text[text.index(_loose("๒. ผลการดำเนินงานตามตัวชี้วัด"), start):]
+    # (numbered ๓ after the 5G KPIs' section, ๒ when the plan has none)
+    body = text[re.compile(_loose(r"[๒๓]\. ผลการดำเนินงานตามตัวชี้วัด")).search(text, start).start():]
     label_re = "|".join(r"\s*".join(map(re.escape, _loose(label))) for label in LABELS)
     found = re.findall(rf"(\d+|–)\s+(\d+|–)\s+(\d+|–)\s+({label_re})", body)
     by_loose = {re.sub(r"\s", "", _loose(label)): status for label, status in LABELS.items()}
