@@ -246,3 +246,4 @@ class DocsView(SpectacularSwaggerSplitView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = []
+    template_name = "api/swagger_ui.html"
