@@ -198,3 +198,28 @@ def _copy_plan_under(plan, n, data, plan_load, OrgUnit):
     data = copy.deepcopy(data)
     data["org_unit"] = {**data["org_unit"], "name": f"กลุ่มทดสอบ {n}", "short_name": f"ท{n}"}
     plan_load(data=data)
+
+
+def test_the_admin_issues_a_token_shows_it_once_and_revokes_it(client, plan, users):
+    admin_user = users["admin"]
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    expires = timezone.localtime() + dt.timedelta(days=30)
+    response = client.post("/admin/api/apitoken/add/", {
+        "user": users["owner"].pk, "name": "ระบบ BI ของกรม",
+        "expires_at_0": expires.strftime("%Y-%m-%d"), "expires_at_1": expires.strftime("%H:%M:%S"),
+    }, follow=True)
+    assert response.status_code == 200
+    token = ApiToken.objects.get()
+    shown = [str(m) for m in response.context["messages"]]
+    raw = next(word for m in shown for word in m.split() if word.startswith(token.prefix + "."))
+    assert token.created_by == admin_user and token.user == users["owner"]
+    assert token_client(raw).get("/api/v1/plans/").status_code == 200
+    # Never shown again: not on the change page, not in the list.
+    for page in (f"/admin/api/apitoken/{token.pk}/change/", "/admin/api/apitoken/"):
+        assert raw.encode() not in client.get(page).content
+    client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert token_client(raw).get("/api/v1/plans/").status_code == 401
