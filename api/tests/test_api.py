@@ -223,3 +223,18 @@ def test_the_admin_issues_a_token_shows_it_once_and_revokes_it(client, plan, use
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert token_client(raw).get("/api/v1/plans/").status_code == 401
+
+
+def test_the_schema_is_valid_openapi_3(client):
+    from drf_spectacular.validation import validate_schema
+
+    response = client.get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)  # drf-spectacular's check against the OpenAPI 3 JSON schema; raises when broken
+    paths = set(schema["paths"])
+    assert {"/api/v1/plans/", "/api/v1/plans/{id}/progress/", "/api/v1/indicators/{id}/history/", "/api/v1/kpis/",
+            "/api/v1/years/", "/api/v1/rounds/", "/api/v1/units/"} <= paths
+    # Read-only: no operation but GET.
+    assert {method for ops in schema["paths"].values() for method in ops if method != "parameters"} == {"get"}

@@ -22,7 +22,7 @@ from api import services
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-EXAMPLES = 12
+EXAMPLES = 10
 
 
 @pytest.fixture
