@@ -31,8 +31,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         messages.warning(request, _("โทเคนของ {user}: {token}  คัดลอกเก็บไว้ตอนนี้ ระบบจะไม่แสดงอีก").format(
             user=obj.user, token=raw))
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoked tokens stay, with when they were last used
+    def get_actions(self, request):
+        # Revoke, not delete: a revoked token stays listed with when it was last used. (Deleting
+        # stays possible one by one, so deleting a user with tokens is not blocked.)
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     @admin.action(description=gettext_lazy("เพิกถอนโทเคนที่เลือก"))
     def revoke(self, request, queryset):
