@@ -13,6 +13,8 @@ import datetime as dt
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -39,8 +41,15 @@ def api_world(plan, users, fy_today, settings):
 
 @pytest.fixture
 def api_schema(api_world):
-    app = get_wsgi_application()
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", app)
+    # As Django's test client does: the end of a request must not close the test's database
+    # connection (it is inside the test's transaction; PostgreSQL would lose it).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
