@@ -103,6 +103,10 @@ INSTALLED_APPS = [
     "indicators",
     "assessments",
     "reports",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -310,3 +314,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 CSRF_FAILURE_VIEW = "kpi_tracker.views.csrf_failure"
+
+# The read-only JSON API (api app, /api/v1/): the browser session for people, API tokens
+# for other systems (api.models.ApiToken), the same permissions as the pages, JSON only
+# (UTF-8 Thai, not \u escapes), 120 requests a minute per token (Django's cache).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",  # first: a request without credentials gets a 401
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": os.environ.get("API_TOKEN_RATE", "120/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KPI tracker API (กลุ่มพัฒนาระบบบริหาร กรมบังคับคดี)",
+    "DESCRIPTION": "อ่านอย่างเดียว: แผน ตัวชี้วัด ความก้าวหน้า ประวัติ และตัวชี้วัดนโยบาย ๕ G "
+                   "เท่าที่ผู้ใช้ของโทเคนเห็นในหน้าเว็บ",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",  # from the installed package, served as static files: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProgressStatusEnum": "api.serializers.STATUS_CHOICES",
+        "PlanStatusEnum": "indicators.models.ActionPlan.Status",
+    },
+}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("reports/", include("reports.urls")),
     path("plans/", include("indicators.urls")),
+    path("api/", include("api.urls")),
 ]
 
 handler400 = "kpi_tracker.views.bad_request"

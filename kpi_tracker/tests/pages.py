@@ -33,6 +33,22 @@ NOT_PAGES = {
     "assessments:evidence-view": "an evidence file (PDF or image) opened in the browser, sandboxed",
     "reports:scorecard-annex": "the evidence annex as PDF",
     "indicators:plan-template": "the plan's Excel KPI template, a download",
+    # Issue 20: the read-only API answers JSON (its schema YAML); its documentation page (api:docs) is HTML.
+    "api:schema": "the OpenAPI description (YAML)",
+    "api:year-list": "JSON for other systems",
+    "api:year-detail": "JSON for other systems",
+    "api:round-list": "JSON for other systems",
+    "api:round-detail": "JSON for other systems",
+    "api:unit-list": "JSON for other systems",
+    "api:unit-detail": "JSON for other systems",
+    "api:plan-list": "JSON for other systems",
+    "api:plan-detail": "JSON for other systems",
+    "api:plan-progress": "JSON for other systems",
+    "api:indicator-list": "JSON for other systems",
+    "api:indicator-detail": "JSON for other systems",
+    "api:indicator-history": "JSON for other systems",
+    "api:kpi-list": "JSON for other systems",
+    "api:kpi-detail": "JSON for other systems",
 }
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {
-    "core": 0, "indicators": 1, "assessments": 2, "reports": 3, "kpi_tracker": 4,
-    "bench": 5, "sampledata": 5, "manage": 5,
+    "core": 0, "indicators": 1, "assessments": 2, "reports": 3, "api": 4, "kpi_tracker": 5,
+    "bench": 6, "sampledata": 6, "manage": 6,
 }
 TEST_ONLY = ("tests_support",)
 

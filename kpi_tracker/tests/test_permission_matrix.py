@@ -138,6 +138,27 @@ MATRIX: dict[str, Case] = {
                                      data="criteria", changes="criteria"),
     "indicators:indicator-withdraw": Case(args="bare", get=signed_in(405), post=only({"admin"}, "redirect", 403),
                                           data="withdraw", changes="indicator"),
+    # Issue 20: the read-only JSON API. Everyone signed in (session or token) reads what the pages show them
+    # (the world's plan is published, so all of it); without credentials a 401; every write a 405.
+    # The OpenAPI description and its documentation page hold no data: open to anyone.
+    "api:schema": Case(get=everyone(200), post=everyone(405)),
+    "api:docs": Case(get=everyone(200), post=everyone(405)),
+    "api:year-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:year-detail": Case(args="year-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:round-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:round-detail": Case(args="round-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:unit-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:unit-detail": Case(args="unit-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:plan-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:plan-detail": Case(args="plan-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:plan-progress": Case(args="plan-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:indicator-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:indicator-detail": Case(args="indicator", get=signed_in(200, anonymous=401),
+                                 post=signed_in(405, anonymous=401)),
+    "api:indicator-history": Case(args="indicator", get=signed_in(200, anonymous=401),
+                                  post=signed_in(405, anonymous=401)),
+    "api:kpi-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:kpi-detail": Case(args="kpi", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
 }
 # The Django admin is one rule for all its URLs: checked on every registered
 # model's list page below (superusers only; anyone else is sent to its sign-in).
@@ -196,6 +217,9 @@ def world(plan, users, rounds, fy_today, settings, tmp_path):
         "plan-id": [plan.pk],
         "plan-kpi": [plan.pk, PolicyKPI.objects.filter(fiscal_year=plan.fiscal_year).order_by("number").first().pk],
         "bare": [plan.indicators.get(number=20).pk],
+        "year-id": [plan.fiscal_year.pk],  # issue 20 (the API)
+        "round-id": [rounds[6].pk],
+        "unit-id": [plan.org_unit.pk],
     }
 
 
