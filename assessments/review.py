@@ -56,22 +56,13 @@ def review_queue(request):
     user = request.user
     if not scope_of(user).is_director_anywhere:
         raise PermissionDenied(_("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่ตรวจสอบผลได้"))
-    visible = Indicator.objects.visible_to(user)
+    # Filtered in the database (RoundAssessment.objects.reviewable_by): the recent list is never cut short.
+    mine = RoundAssessment.objects.reviewable_by(user).filter(indicator__withdrawn_at__isnull=True)
     related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
-    pending = [
-        a
-        for a in RoundAssessment.objects.filter(status=S.SUBMITTED, indicator__in=visible)
-        .select_related(*related)
-        .order_by("submitted_at", "pk")
-        if can_review(user, a.indicator)
-    ]
-    recent = [
-        a
-        for a in RoundAssessment.objects.filter(status__in=[S.VERIFIED, S.RETURNED], indicator__in=visible)
-        .select_related(*related)
-        .order_by("-reviewed_at", "-pk")[: RECENT * 2]
-        if can_review(user, a.indicator)
-    ][:RECENT]
+    pending = list(mine.filter(status=S.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
+    recent = list(
+        mine.filter(status__in=[S.VERIFIED, S.RETURNED]).select_related(*related).order_by("-reviewed_at", "-pk")[:RECENT]
+    )
     primary = {
         o.indicator_id: o.person.full_name
         for o in IndicatorOwner.objects.filter(
@@ -201,20 +192,23 @@ def round_confirm(request, pk, round_pk):
     if action == "return":
         comment = request.POST.get("comment", "")
         if not comment.strip():
-            return _refused(request, indicator, rnd, _("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข"), {"comment": comment})
+            return _refused(request, indicator, rnd, _("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข"), {"comment": comment},
+                            decision="return")
         ctx.update(action="return", comment=comment)
     elif action == "verify":
         raw_level = str(request.POST.get("level", "")).strip()
         reason = request.POST.get("reason", "")
         if raw_level and not (raw_level.isdecimal() and len(raw_level) <= 10 and int(raw_level) <= ctx["self_level"]):
-            return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), {"level": raw_level, "reason": reason})
+            return _refused(request, indicator, rnd, _("ผลการตรวจสอบต้องเป็นระดับ 0 ถึง 5"), {"level": raw_level, "reason": reason},
+                            decision="verify")
         level = int(raw_level) if raw_level else ctx["self_level"]
         if level < ctx["self_level"] and not reason.strip():
             return _refused(request, indicator, rnd, _("กรุณาระบุเหตุผลเมื่อให้ผลการตรวจสอบต่ำกว่าผลการประเมินตนเอง"),
-                            {"level": raw_level, "reason": reason})
+                            {"level": raw_level, "reason": reason}, decision="verify")
         ctx.update(action="verify", level=level, reason=reason)
     else:
-        return _refused(request, indicator, rnd, _("กรุณาเลือกว่าจะให้ผ่านการตรวจสอบหรือส่งกลับแก้ไข"), {})
+        return _refused(request, indicator, rnd, _("กรุณาเลือกว่าจะให้ผ่านการตรวจสอบหรือส่งกลับแก้ไข"), {},
+                        decision="verify")
     return render(request, "assessments/review_confirm.html", ctx)
 
 

@@ -207,8 +207,7 @@ def criteria_edit(request, pk):
 def kpi_edit(request, pk, kpi_pk):
     plan = get_plan_for_user(request.user, pk, edit=PLAN)
     kpi = get_object_or_404(services.policy_kpis_of(plan).select_related("org_unit"), pk=kpi_pk)
-    scope = scope_of(request.user)
-    if not (scope.superuser or any(kpi.org_unit.tree_path.startswith(p) for p in scope.admin_paths)):
+    if not scope_of(request.user).administers(kpi.org_unit.tree_path):
         # The department's 5G KPIs are the department's: a group's administrator reads them only.
         raise PermissionDenied(_("ตัวชี้วัดนโยบายนี้เป็นของ{unit} แก้ไขได้เฉพาะผู้ดูแลระบบของหน่วยงานนั้น").format(
             unit=kpi.org_unit.name))

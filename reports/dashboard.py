@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import services
+from assessments.access import can_direct_plan
 from assessments.levels import Status
 from assessments.selectors import current_round
 from indicators.models import ActionPlan, PolicyKPI
@@ -159,14 +160,6 @@ def choose_plan(user, wanted, today: dt.date) -> tuple[ActionPlan | None, list[A
         return max(own, key=lambda p: len(p.org_unit.tree_path)), plans
     # Readers: the highest unit they can see.
     return min(this_year, key=lambda p: (len(p.org_unit.tree_path), p.org_unit.tree_path)), plans
-
-
-def may_direct(user, plan: ActionPlan) -> bool:
-    """Director or administrator of the plan's unit (the same rule as access.can_review)."""
-    scope = scope_of(user)
-    if scope.superuser:
-        return True
-    return any(plan.org_unit.tree_path.startswith(p) for p in scope.director_paths + scope.admin_paths)
 
 
 # --- arranging the rows -------------------------------------------------------
@@ -340,7 +333,7 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
             "legend": [(s, Status.LABELS[s], Status.COLOURS[s], Status.EXPLANATIONS[s]) for s in Status.ORDER],
             "quarters": quarters,
             "kpis": data.kpis,
-            "can_record_kpi": may_direct(user, plan),
+            "can_record_kpi": can_direct_plan(user, plan),
             "kpi_form": kpi_form,
             "kpi_form_for": kpi_form_for,
             "charts": _trend_charts(data, rows),
@@ -403,7 +396,7 @@ def kpi_record(request, pk):
     ).first() if str(pk).isdigit() else None
     if kpi is None:
         raise Http404("ไม่พบตัวชี้วัดนโยบายนี้")
-    if not may_direct(request.user, plan):
+    if not can_direct_plan(request.user, plan):
         raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่บันทึกผลตัวชี้วัดนโยบายได้")
     form = KPIMeasurementForm(request.POST)
     if form.is_valid():

@@ -5,8 +5,9 @@
 Meant for a daily cron job. An owner hears about the indicators they own
 (primary, secondary, or "ทุกตำแหน่ง" through their unit) that are below
 target in a round of this fiscal year closing within --days days, or already
-closed (overdue), and not yet submitted or verified. Each director
-(Appointment role director on the plan's unit) gets one digest of their
+closed (overdue), and not yet submitted or verified. Each director who may
+review a plan (Appointment role director on the plan's unit or a unit above
+it: the rule of access.can_review) gets one digest of their
 plans: the same indicators with their owners, and what awaits verification.
 
 Idempotent per day: a ReminderLog row (recipient, kind, day) is written in
@@ -33,7 +34,8 @@ from django.utils import translation
 from assessments import notices, services
 from assessments.models import Notice, ReminderLog, RoundAssessment
 from assessments.selectors import RoundProgress, progress_for
-from indicators.models import ActionPlan, Appointment, Indicator, IndicatorOwner, Person, Round
+from indicators.models import ActionPlan, Indicator, IndicatorOwner, Person, Round
+from indicators.querysets import reviewer_appointments
 from kpi_tracker import thai
 
 OWNER = "owner"
@@ -206,12 +208,10 @@ class Command(BaseCommand):
             .exclude(user__email="")
             .select_related("user", "org_unit")
         )
+        # Directors of the plan's unit or of a unit above it: whoever may review its rounds
+        # (indicators.querysets.reviewer_appointments, the rule of access.can_review).
         director_appts = list(
-            Appointment.objects.filter(
-                role=Appointment.Role.DIRECTOR, org_unit_id__in=[p.org_unit_id for p in plans], user__is_active=True
-            )
-            .exclude(user__email="")
-            .select_related("user")
+            reviewer_appointments({p.org_unit_id for p in plans}).filter(user__is_active=True).exclude(user__email="")
         )
 
         owners: dict[str, Recipient] = {}
@@ -247,7 +247,7 @@ class Command(BaseCommand):
 
         directors: dict[str, Recipient] = {}
         for appt in director_appts:
-            plan_ids = [p.pk for p in plans if p.org_unit_id == appt.org_unit_id]
+            plan_ids = [p.pk for p in plans if p.org_unit.tree_path.startswith(appt.org_unit.tree_path)]
             email = appt.user.email.strip().lower()
             r = directors.setdefault(email, Recipient(email, _display_name(appt.user), appt.user))
             for pk in plan_ids:
