@@ -32,6 +32,8 @@ NOT_PAGES = {
     "reports:ping": "a plain-text probe for the benchmark",
     "assessments:evidence-view": "an evidence file (PDF or image) opened in the browser, sandboxed",
     "reports:scorecard-annex": "the evidence annex as PDF",
+    "reports:rollup-pdf": "the department roll-up as PDF",
+    "reports:rollup-xlsx": "the department roll-up as Excel",
 }
 
 
