@@ -76,7 +76,7 @@ PROVINCES = [
     ("ชุมพร", 8),
     ("สงขลา", 9), ("ปัตตานี", 9), ("ยะลา", 9), ("นราธิวาส", 9), ("สตูล", 9), ("ตรัง", 9), ("พัทลุง", 9),
 ]
-BRANCHES = {"เชียงใหม่": "ฝาง", "นครราชสีมา": "สีคิ้ว", "ขอนแก่น": "ชุมแพ", "อุบลราชธานี": "เดชอุดม",
+BRANCHES = {"นนทบุรี": "บางบัวทอง", "เชียงใหม่": "ฝาง", "นครราชสีมา": "สีคิ้ว", "ขอนแก่น": "ชุมแพ", "อุบลราชธานี": "เดชอุดม",
             "สงขลา": "นาทวี", "สุราษฎร์ธานี": "เกาะสมุย", "ชลบุรี": "พัทยา", "นครศรีธรรมราช": "ทุ่งสง",
             "อุดรธานี": "บ้านผือ", "พิษณุโลก": "วังทอง", "ราชบุรี": "ดำเนินสะดวก", "ลำปาง": "เถิน"}
 
@@ -111,7 +111,13 @@ def _unit_specs(count: int) -> list[tuple[str, str, int, str | None]]:
     """(name, kind, region, parent name or None for the department), `count` units with plans."""
     central = CENTRAL[: min(len(CENTRAL), max(1, count // 5))]
     specs = [(name, kind, 0, None) for name, kind in central]
+    # Round the regions, so that even a small department has offices in several of them.
+    seen: dict[int, int] = {}
+    ranked = []
     for province, region in PROVINCES:
+        seen[region] = seen.get(region, 0) + 1
+        ranked.append((seen[region], region, province))
+    for _rank, region, province in sorted(ranked):
         if len(specs) >= count:
             break
         office = f"สำนักงานบังคับคดีจังหวัด{province}"
