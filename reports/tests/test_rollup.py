@@ -208,3 +208,23 @@ def test_a_director_appointed_on_the_department_sees_every_unit(department):
     boss = get_user_model().objects.create_user("dept-boss", password="x-long-password-1")
     Appointment.objects.create(user=boss, org_unit=department, role=Appointment.Role.DIRECTOR)
     assert len(build_rollup(user=boss, params={}, today=TODAY).rows) == 12
+
+
+def test_unit_directors_are_told_which_units_submitted_on_time_late_or_not(today, fy_today):
+    from django.core import mail
+
+    build_department(units=12, indicators=6, year_be=YEAR, today=TODAY)
+    fy_today(dt.date(2026, 9, 25))  # the 12-month round's last week; the 6-month round has closed
+    call_command("send_reminders", "--date", "2026-09-25", stdout=StringIO(), stderr=StringIO())
+    rollup = build_rollup(user=monitor(), params={"round": "6"}, today=TODAY)
+    digests = {m.to[0]: m.body for m in mail.outbox if m.to[0].startswith("dir-")}
+    checked = 0
+    for row in rollup.rows:
+        body = digests.get(f"dir-{row.unit_id}@example.go.th")
+        if body is None:
+            continue
+        checked += 1
+        sub = row.selected_submission
+        assert f"{row.unit} · รอบ ๖ เดือน: {sub.status_label}" in body
+        assert f"ส่งตรงเวลา {sub.counts['on_time']} · ส่งล่าช้า {sub.counts['late']}" in body
+    assert checked >= 3

@@ -27,11 +27,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from assessments import notices, services
+from assessments import levels, notices, services
 from assessments.models import Notice, ReminderLog, RoundAssessment
 from assessments.selectors import RoundProgress, progress_for
 from indicators.models import ActionPlan, Indicator, IndicatorOwner, Person, Round
@@ -70,6 +71,7 @@ class Recipient:
     user: object = None
     items: list[Item] = field(default_factory=list)
     awaiting: list[RoundProgress] = field(default_factory=list)
+    timeliness: list[str] = field(default_factory=list)  # directors: each unit's submission of each closed round
 
 
 ESCALATE_DAYS = 7  # behind indicators reach the director only in the round's last week (or overdue)
@@ -123,6 +125,7 @@ def director_message(r: Recipient, today: dt.date) -> tuple[str, str]:
             + _url(reverse("assessments:review", args=[rp.indicator.pk, rp.round.pk]))
             for rp in r.awaiting
         ],
+        "timeliness": r.timeliness,
         "queue_url": _url(reverse("assessments:review-queue")),
         "dashboard_url": _url(reverse("reports:dashboard")),
         "notices_url": _url(reverse("assessments:notices")),
@@ -214,6 +217,18 @@ class Command(BaseCommand):
             reviewer_appointments({p.org_unit_id for p in plans}).filter(user__is_active=True).exclude(user__email="")
         )
 
+        # Timeliness (levels.timeliness) of every round closed by the date, per plan: on time, late, not at all.
+        closed = [r for r in rounds if r.closes_on < today]
+        submitted: dict[int, dict[int, dict[str, int]]] = defaultdict(
+            lambda: {r.pk: {t: 0 for t in levels.Timeliness.ORDER} for r in closed})
+        for indicator in indicators:
+            for rp in progress[indicator.pk].rounds:
+                if rp.round.closes_on >= today or not rp.has_criteria:
+                    continue
+                a = rp.assessment
+                day = timezone.localtime(a.submitted_at).date() if a is not None and a.submitted_at else None
+                submitted[indicator.plan_id][rp.round.pk][levels.timeliness(day, rp.round.closes_on)] += 1
+
         owners: dict[str, Recipient] = {}
         by_plan_items: dict[int, list[Item]] = defaultdict(list)
         by_plan_awaiting: dict[int, list[RoundProgress]] = defaultdict(list)
@@ -253,5 +268,13 @@ class Command(BaseCommand):
             for pk in plan_ids:
                 r.items += [i for i in by_plan_items.get(pk, []) if i.days_left <= ESCALATE_DAYS]
                 r.awaiting += by_plan_awaiting.get(pk, [])
+                plan = next(p for p in plans if p.pk == pk)
+                for rnd in closed:
+                    c = submitted[pk][rnd.pk]
+                    if any(c.values()):
+                        status = levels.Timeliness.LABELS[levels.unit_timeliness(c)]
+                        r.timeliness.append(
+                            f"- {plan.org_unit.name} · {rnd.label}: {status} (ส่งตรงเวลา {c['on_time']} · "
+                            f"ส่งล่าช้า {c['late']} · ยังไม่ส่ง {c['not_submitted']})")
         directors = {e: r for e, r in directors.items() if r.items or r.awaiting}
         return owners, directors
