@@ -29,7 +29,7 @@ from assessments import services
 from assessments.access import can_direct_plan
 from assessments.levels import Status
 from assessments.selectors import current_round
-from indicators.models import ActionPlan, PolicyKPI
+from indicators.models import ActionPlan, OrgUnit, PolicyKPI
 from indicators.querysets import scope_of
 from kpi_tracker import thai
 
@@ -162,6 +162,20 @@ def choose_plan(user, wanted, today: dt.date) -> tuple[ActionPlan | None, list[A
     return min(this_year, key=lambda p: (len(p.org_unit.tree_path), p.org_unit.tree_path)), plans
 
 
+def group_plans(plans: list[ActionPlan]) -> list[tuple[str, list[ActionPlan]]]:
+    """The plan selector's <optgroup>s: one per fiscal year and kind of unit (newest year first, units
+    in Thai order), so a department of a hundred units is not one flat list."""
+    order = [k for k, _label in OrgUnit.Kind.choices]
+    groups: dict[tuple[int, str], list[ActionPlan]] = {}
+    for p in plans:
+        groups.setdefault((p.fiscal_year.year_be, p.org_unit.kind), []).append(p)
+    out = []
+    for (year, kind) in sorted(groups, key=lambda k: (-k[0], order.index(k[1]) if k[1] in order else 99)):
+        label = f"{thai.fiscal_year_label(year)} · {OrgUnit.Kind(kind).label if kind in order else kind}"
+        out.append((label, sorted(groups[(year, kind)], key=lambda p: thai.thai_sort_key(p.org_unit.name))))
+    return out
+
+
 # --- arranging the rows -------------------------------------------------------
 
 def sort_rows(rows: list[IndicatorRow], sort: str) -> list[IndicatorRow]:
@@ -249,7 +263,8 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     user = request.user
     today = services.today()
     plan, plans = choose_plan(user, params.get("plan"), today)
-    ctx = {"plan": plan, "plans": plans, "today": today, "as_of_raw": params.get("as_of", "")}
+    ctx = {"plan": plan, "plans": plans, "plan_groups": group_plans(plans), "today": today,
+           "as_of_raw": params.get("as_of", "")}
     if plan is None:
         return ctx
     as_of, date_error = parse_as_of(params.get("as_of"), plan, today)
