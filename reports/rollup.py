@@ -35,14 +35,14 @@ SORTS = {
     "kind": gettext_lazy("ประเภท"),
     "region": gettext_lazy("ภาค"),
     "total": gettext_lazy("ตัวชี้วัด"),
-    "met": gettext_lazy("บรรลุเป้าหมาย"),
-    "on_track": gettext_lazy("เป็นไปตามแผน"),
-    "behind": gettext_lazy("ต่ำกว่าแผน"),
-    "overdue": gettext_lazy("เกินกำหนด"),
-    "undefined": gettext_lazy("ยังไม่กำหนดเกณฑ์"),
-    "average": gettext_lazy("ระดับเฉลี่ย"),
-    "submitted": gettext_lazy("การส่งผลรอบที่เลือก"),
-    "updated": gettext_lazy("ปรับปรุงล่าสุด"),
+    "met": gettext_lazy("บรรลุ เป้าหมาย"),
+    "on_track": gettext_lazy("เป็นไป ตามแผน"),
+    "behind": gettext_lazy("ต่ำกว่า แผน"),
+    "overdue": gettext_lazy("เกิน กำหนด"),
+    "undefined": gettext_lazy("ยังไม่กำหนด เกณฑ์"),
+    "average": gettext_lazy("ระดับ เฉลี่ย"),
+    "submitted": gettext_lazy("การส่งผล รอบที่เลือก"),
+    "updated": gettext_lazy("ปรับปรุง ล่าสุด"),
 }
 # ?status=: units with at least one indicator in that state in the selected round.
 STATUS_FILTERS = {
