@@ -348,6 +348,8 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
             "legend": [(s, Status.LABELS[s], Status.COLOURS[s], Status.EXPLANATIONS[s]) for s in Status.ORDER],
             "quarters": quarters,
             "kpis": data.kpis,
+            "kpi_cascades": row_source.cascade_summaries(kpi_ids=[k.kpi_id for k in data.kpis], rounds=rounds,
+                                                         round=selected, as_of=as_of),
             "can_record_kpi": can_direct_plan(user, plan),
             "kpi_form": kpi_form,
             "kpi_form_for": kpi_form_for,

@@ -594,3 +594,20 @@ def rows_for_plans(*, plans: list[ActionPlan], rounds: list[Round], round: Round
         unit.rows.append(row)
         unit.progress[indicator.pk] = progress[indicator.pk]
     return out
+
+
+def cascade_summaries(*, kpi_ids, rounds: list[Round], round: Round, as_of: dt.date) -> dict[int, SectionSummary]:
+    """ถ่ายทอดตัวชี้วัด on a 5G KPI card: the summary (summarise) of the indicators each KPI was cascaded
+    to, in the round and as of the date. Queries: links (1), then rows_for_indicators (7), for any number."""
+    from indicators.models import Cascade
+
+    links = list(Cascade.objects.filter(policy_kpi_id__in=list(kpi_ids) or [0], child__withdrawn_at__isnull=True,
+                                        child__plan__fiscal_year_id=round.fiscal_year_id)
+                 .values_list("policy_kpi_id", "child_id"))
+    children = list(Indicator.objects.filter(pk__in={c for _k, c in links} or [0]))
+    rows, _progress = rows_for_indicators(children, rounds=rounds, round=round, as_of=as_of)
+    by_id = {r.indicator_id: r for r in rows}
+    out: dict[int, SectionSummary] = {}
+    for kpi_id, child_id in links:
+        out.setdefault(kpi_id, SectionSummary(str(OVERALL))).add(by_id[child_id])
+    return out

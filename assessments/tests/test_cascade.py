@@ -85,3 +85,21 @@ def test_the_cascade_form_sets_and_unsets_without_javascript(dept, client):
         plan__fiscal_year__year_be=2569).first()
     assert client.get(reverse("indicators:cascade-edit", args=[other.pk])).status_code == 404
     assert ActionPlan.objects.filter(org_unit=branch).exists()
+
+
+def test_the_5g_kpi_card_counts_the_units_it_was_cascaded_to(dept, client):
+    from reports import rows as row_source
+
+    kpi = PolicyKPI.objects.filter(fiscal_year__year_be=2569).order_by("number").first()
+    plan = ActionPlan.objects.filter(fiscal_year__year_be=2569).first()
+    client.force_login(dept)
+    page = client.get(reverse("reports:dashboard"), {"plan": plan.pk})
+    assert page.status_code == 200
+    card = page.context["kpi_cascades"][kpi.pk]
+    assert card.total == 8  # every unit's indicator 1 carries KPI 1
+    children = list(Indicator.objects.filter(cascaded_from__policy_kpi=kpi))
+    rounds = row_source.plan_rounds(plan)
+    rows, _ = row_source.rows_for_indicators(children, rounds=rounds, round=page.context["round"],
+                                             as_of=page.context["as_of"])
+    assert card.counts == row_source.summarise(rows).overall.counts
+    assert f'data-cascade="{kpi.pk}"' in page.content.decode()
