@@ -598,16 +598,18 @@ def rows_for_plans(*, plans: list[ActionPlan], rounds: list[Round], round: Round
 
 def cascade_summaries(*, kpi_ids, rounds: list[Round], round: Round, as_of: dt.date) -> dict[int, SectionSummary]:
     """ถ่ายทอดตัวชี้วัด on a 5G KPI card: the summary (summarise) of the indicators each KPI was cascaded
-    to, in the round and as of the date. Queries: links (1), then rows_for_indicators (7), for any number."""
+    to, in the round and as of the date. Queries: links with their indicators (1), then, when there are
+    any, rows_for_indicators (7), for any number of KPIs and indicators."""
     from indicators.models import Cascade
 
     links = list(Cascade.objects.filter(policy_kpi_id__in=list(kpi_ids) or [0], child__withdrawn_at__isnull=True,
-                                        child__plan__fiscal_year_id=round.fiscal_year_id)
-                 .values_list("policy_kpi_id", "child_id"))
-    children = list(Indicator.objects.filter(pk__in={c for _k, c in links} or [0]))
+                                        child__plan__fiscal_year_id=round.fiscal_year_id).select_related("child"))
+    if not links:  # a plan whose KPIs carry nothing down pays one query
+        return {}
+    children = list({link.child_id: link.child for link in links}.values())
     rows, _progress = rows_for_indicators(children, rounds=rounds, round=round, as_of=as_of)
     by_id = {r.indicator_id: r for r in rows}
     out: dict[int, SectionSummary] = {}
-    for kpi_id, child_id in links:
-        out.setdefault(kpi_id, SectionSummary(str(OVERALL))).add(by_id[child_id])
+    for link in links:
+        out.setdefault(link.policy_kpi_id, SectionSummary(str(OVERALL))).add(by_id[link.child_id])
     return out
