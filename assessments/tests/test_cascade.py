@@ -10,7 +10,7 @@ from django.urls import reverse
 from indicators import services
 from indicators.models import ActionPlan, Cascade, Indicator, OrgUnit, PlanChange, PolicyKPI
 from reports.rollup import build_rollup
-from sampledata.department import MONITOR_USERNAME, build_department
+from reports.demo_department import MONITOR_USERNAME, build_department
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)

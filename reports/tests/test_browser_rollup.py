@@ -12,7 +12,7 @@ from django.urls import reverse
 from assessments.tests.test_browser import browser  # noqa: F401  (fixture)
 from indicators.models import OrgUnit
 from reports.tests.test_browser_dashboard import WIDTHS, sideways, signed_in_context
-from sampledata.department import MONITOR_USERNAME, build_department
+from reports.demo_department import MONITOR_USERNAME, build_department
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TODAY = dt.date(2026, 12, 1)

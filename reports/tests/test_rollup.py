@@ -21,7 +21,7 @@ from conftest import make_user
 from indicators.models import ActionPlan, Appointment, Cascade, Indicator, OrgUnit
 from reports import rows as row_source
 from reports.rollup import build_rollup
-from sampledata.department import MONITOR_USERNAME, build_department
+from reports.demo_department import MONITOR_USERNAME, build_department
 
 pytestmark = pytest.mark.django_db
 

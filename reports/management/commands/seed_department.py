@@ -1,10 +1,10 @@
 """python manage.py seed_department --units 100 --indicators 30 [--year 2569]: a sample department.
 
-Builds a believable กรมบังคับคดี (sampledata.department): central divisions and
+Builds a believable กรมบังคับคดี (reports.demo_department): central divisions and
 groups, provincial offices with their region and branches, a director per unit
 (login dir-<unit id>), the department monitor (kpr-monitor, กพร.), one plan per
 unit, 5G KPIs cascaded to the units, and a year of progress in every state.
-The password of every demo login is sampledata.department.DEMO_PASSWORD.
+The password of every demo login is reports.demo_department.DEMO_PASSWORD.
 
 --year defaults to the last fiscal year that has ended (a whole year of progress,
 both rounds closed). Never in production mode (DEBUG off); safe to run again.
@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, units, indicators, year, **options):
         from assessments.services import today
-        from sampledata.department import DEMO_PASSWORD, MONITOR_USERNAME, build_department
+        from reports.demo_department import DEMO_PASSWORD, MONITOR_USERNAME, build_department
 
         if not settings.DEBUG:
             raise CommandError("ไม่สร้างข้อมูลตัวอย่างในโหมดใช้งานจริง (DEBUG ปิดอยู่)")

@@ -1,4 +1,5 @@
-"""A believable กรมบังคับคดี of any size: units, people, plans, cascades, a year of progress.
+"""A believable กรมบังคับคดี of any size: units, people, plans, cascades, a year of progress (demo and tests;
+the product pages never import this).
 
 `build_department(units=100, indicators=30, year_be=...)` is what
 `python manage.py seed_department` runs (and the tests, smaller). Everything is
