@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from assessments import levels
-from assessments.levels import Status, Timeliness
+from assessments.levels import Timeliness
 from assessments.selectors import current_round
 from indicators.models import ActionPlan, FiscalYear, OrgUnit, Round
 from kpi_tracker import thai
@@ -158,7 +158,7 @@ def _keeps(row: UnitRow, status: str) -> bool:
 
 
 def build_rollup(*, user, params, today: dt.date) -> Rollup:
-    """The roll-up of the plans `user` may see, for ?year= (BE), ?round= (6|12 or a round id),
+    """The roll-up of the plans `user` may see, for ?year= (BE), ?round= (6|12),
     filtered by ?kind=, ?region=, ?status=, sorted by ?sort= (?desc=1)."""
     visible = ActionPlan.objects.visible_to(user)
     years = sorted(set(visible.values_list("fiscal_year__year_be", flat=True)), reverse=True)
@@ -178,7 +178,7 @@ def build_rollup(*, user, params, today: dt.date) -> Rollup:
     start, end = thai.fiscal_year_bounds(year)
     as_of = levels.default_as_of(today, start, end)
     wanted_round = str(params.get("round", ""))
-    selected = next((r for r in rounds if wanted_round in (str(r.months), f"id{r.pk}")), None) or current_round(rounds, as_of)
+    selected = next((r for r in rounds if wanted_round == str(r.months)), None) or current_round(rounds, as_of)
     if selected is None:
         return Rollup(fy, years, rounds, None, as_of, [], Totals(), {}, kinds, [], "unit", False)
 
@@ -220,5 +220,3 @@ def build_rollup(*, user, params, today: dt.date) -> Rollup:
     return Rollup(fy, years, rounds, selected, as_of, rows, totals, filters, kinds, regions, sort, desc,
                   all_units=len(plans))
 
-
-STATUS_ORDER = Status.ORDER
