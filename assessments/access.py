@@ -1,8 +1,8 @@
 """get_<thing>_for_user: the object, a 404 to outsiders, PermissionDenied to read-only users.
 
 "Missing" and "forbidden to see" look the same (404); "may see but not
-change" is a 403. Visibility and edit rights come from
-Indicator.objects.visible_to / editable_by and nowhere else.
+change" is a 403. Every rule lives in indicators.querysets (the querysets for
+lists, the Scope predicates for one loaded object); this module only applies them.
 """
 
 from __future__ import annotations
@@ -36,16 +36,16 @@ def can_edit(user, indicator: Indicator) -> bool:
 
 def can_review(user, indicator: Indicator) -> bool:
     """The director (ผู้กำกับดูแลตัวชี้วัด) of the plan's unit, or an administrator."""
-    scope = scope_of(user)
-    if scope.superuser:
-        return True
-    path = indicator.plan.org_unit.tree_path
-    return any(path.startswith(p) for p in scope.director_paths + scope.admin_paths)
+    return scope_of(user).reviews(indicator.plan.org_unit.tree_path)
 
 
 def can_administer(user, indicator: Indicator) -> bool:
-    scope = scope_of(user)
-    return scope.superuser or any(indicator.plan.org_unit.tree_path.startswith(p) for p in scope.admin_paths)
+    return scope_of(user).administers(indicator.plan.org_unit.tree_path)
+
+
+def can_direct_plan(user, plan: ActionPlan) -> bool:
+    """Director or administrator of the plan's unit or above (the same rule as can_review)."""
+    return scope_of(user).reviews(plan.org_unit.tree_path)
 
 
 def get_step_for_user(user, pk, *, for_edit: bool = False) -> MilestoneStep:

@@ -170,3 +170,34 @@ def default_as_of(today: dt.date, starts_on: dt.date, ends_on: dt.date) -> dt.da
     plan's fiscal year (a past year is shown as it ended, a future one as it starts),
     so no link drawn with it falls outside the year and answers 400."""
     return min(max(today, starts_on), ends_on)
+
+
+# --- timeliness of a round's submission (issue 18: the reporting-rate view) -----------------
+
+class Timeliness:
+    """ส่งตรงเวลา / ส่งล่าช้า / ยังไม่ส่ง: an indicator's (or a unit's) submission of one round."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    NOT_SUBMITTED = "not_submitted"
+    ORDER = (ON_TIME, LATE, NOT_SUBMITTED)
+    LABELS = {
+        ON_TIME: gettext_lazy("ส่งตรงเวลา"),
+        LATE: gettext_lazy("ส่งล่าช้า"),
+        NOT_SUBMITTED: gettext_lazy("ยังไม่ส่ง"),
+    }
+    COLOURS = {ON_TIME: "success", LATE: "warning", NOT_SUBMITTED: "secondary"}
+
+
+def timeliness(submitted_on: dt.date | None, closes_on: dt.date) -> str:
+    """On time when submitted on or before the round's closing day; late after it; else not submitted."""
+    if submitted_on is None:
+        return Timeliness.NOT_SUBMITTED
+    return Timeliness.ON_TIME if submitted_on <= closes_on else Timeliness.LATE
+
+
+def unit_timeliness(counts: Mapping[str, int]) -> str:
+    """A unit's round from its indicators' counts: not submitted while any is missing, late if any was late."""
+    if counts.get(Timeliness.NOT_SUBMITTED, 0) or not any(counts.values()):
+        return Timeliness.NOT_SUBMITTED
+    return Timeliness.LATE if counts.get(Timeliness.LATE, 0) else Timeliness.ON_TIME

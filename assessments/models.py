@@ -93,8 +93,23 @@ class Evidence(models.Model):
         return self.original_name
 
 
+class RoundAssessmentQuerySet(models.QuerySet):
+    """The rounds a user may see or decide: the indicators' rules (indicators.querysets), in the database."""
+
+    def visible_to(self, user):
+        return self.filter(indicator__in=Indicator.objects.visible_to(user))
+
+    def reviewable_by(self, user):
+        return self.filter(indicator__in=Indicator.objects.reviewable_by(user))
+
+    def administrable_by(self, user):
+        return self.filter(indicator__in=Indicator.objects.administrable_by(user))
+
+
 class RoundAssessment(models.Model):
     """One indicator's result for one round: draft, submitted, verified or returned."""
+
+    objects = RoundAssessmentQuerySet.as_manager()
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("ยังไม่ส่ง")

@@ -18,14 +18,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from indicators.models import Appointment, Indicator, IndicatorOwner, Person, Round
+from indicators.models import Indicator, IndicatorOwner, Person, Round
+from indicators.querysets import users_who_review
 
-from .access import can_review
 from .models import Notice
 
 log = logging.getLogger(__name__)
@@ -56,13 +55,9 @@ def owners_of(indicator: Indicator) -> list:
 
 
 def reviewers_of(indicator: Indicator) -> list:
-    """Those who may decide the round: the candidates filtered by access.can_review (one rule)."""
-    User = get_user_model()
-    candidates = User.objects.filter(is_active=True).filter(
-        Q(is_superuser=True)
-        | Q(appointments__role__in=[Appointment.Role.DIRECTOR, Appointment.Role.ADMIN])
-    ).distinct().order_by("pk")
-    return [u for u in candidates if can_review(u, indicator)]
+    """Those who may decide the round (indicators.querysets.users_who_review: the rule of access.can_review),
+    department-level directors included."""
+    return list(users_who_review(indicator.plan.org_unit))
 
 
 # --- what -----------------------------------------------------------------------

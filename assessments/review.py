@@ -56,22 +56,13 @@ def review_queue(request):
     user = request.user
     if not scope_of(user).is_director_anywhere:
         raise PermissionDenied(_("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่ตรวจสอบผลได้"))
-    visible = Indicator.objects.visible_to(user)
+    # Filtered in the database (RoundAssessment.objects.reviewable_by): the recent list is never cut short.
+    mine = RoundAssessment.objects.reviewable_by(user).filter(indicator__withdrawn_at__isnull=True)
     related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
-    pending = [
-        a
-        for a in RoundAssessment.objects.filter(status=S.SUBMITTED, indicator__in=visible)
-        .select_related(*related)
-        .order_by("submitted_at", "pk")
-        if can_review(user, a.indicator)
-    ]
-    recent = [
-        a
-        for a in RoundAssessment.objects.filter(status__in=[S.VERIFIED, S.RETURNED], indicator__in=visible)
-        .select_related(*related)
-        .order_by("-reviewed_at", "-pk")[: RECENT * 2]
-        if can_review(user, a.indicator)
-    ][:RECENT]
+    pending = list(mine.filter(status=S.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
+    recent = list(
+        mine.filter(status__in=[S.VERIFIED, S.RETURNED]).select_related(*related).order_by("-reviewed_at", "-pk")[:RECENT]
+    )
     primary = {
         o.indicator_id: o.person.full_name
         for o in IndicatorOwner.objects.filter(

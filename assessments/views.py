@@ -25,7 +25,7 @@ from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
 from core import thai
 
-from . import levels, services
+from . import cascades, levels, services
 from .access import (
     can_administer,
     can_edit,
@@ -197,6 +197,9 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,
+        # ถ่ายทอดตัวชี้วัด: the children's progress in the same round, and what this one carries.
+        "cascade_children": cascades.children_progress(user=request.user, as_of=as_of, indicator=indicator, round=rnd),
+        "carried_by": cascades.carried_by(indicator),
     }
 
 

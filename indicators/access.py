@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from .models import ActionPlan, Indicator
+from .querysets import scope_of
 
 PLAN = "plan"  # the whole definition: plan administrators
 CRITERIA = "criteria"  # criteria and targets: administrators and directors
@@ -25,11 +26,13 @@ def _visible_plan(user, pk) -> ActionPlan:
 
 
 def may_administer(user, plan: ActionPlan) -> bool:
-    return ActionPlan.objects.administered_by(user).filter(pk=plan.pk).exists()
+    """ActionPlan.objects.administrable_by, for one loaded plan (no query)."""
+    return scope_of(user).administers(plan.org_unit.tree_path)
 
 
 def may_direct(user, plan: ActionPlan) -> bool:
-    return ActionPlan.objects.directed_by(user).filter(pk=plan.pk).exists()
+    """ActionPlan.objects.directed_by, for one loaded plan (no query)."""
+    return scope_of(user).reviews(plan.org_unit.tree_path)
 
 
 def get_plan_for_user(user, pk, *, edit: str = CRITERIA) -> ActionPlan:

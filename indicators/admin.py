@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     ActionPlan,
     Appointment,
+    Cascade,
     CoreValue,
     CriteriaSet,
     FiscalYear,
@@ -43,8 +44,8 @@ class OrgUnitForm(forms.ModelForm):
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):
     form = OrgUnitForm
-    list_display = ["name", "short_name", "kind", "parent"]
-    list_filter = ["kind"]
+    list_display = ["name", "short_name", "kind", "region", "parent"]
+    list_filter = ["kind", "region"]
     search_fields = ["name", "short_name"]
 
     def save_model(self, request, obj, form, change):
@@ -189,3 +190,17 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "org_unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "org_unit__name"]
+
+
+@admin.register(Cascade)
+class CascadeAdmin(admin.ModelAdmin):
+    """ถ่ายทอดตัวชี้วัด: set and unset on the plan pages (services.cascade_set checks the units and year)."""
+
+    list_display = ["pk", "policy_kpi", "indicator", "child"]
+    raw_id_fields = ["policy_kpi", "indicator", "child"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -31,6 +31,8 @@ class OrgUnit(models.Model):
         GROUP = "group", _("กลุ่ม")
         SECTION = "section", _("ฝ่าย")
         OFFICE = "office", _("สำนักงาน")
+        PROVINCIAL = "provincial", _("สำนักงานบังคับคดีจังหวัด")
+        BRANCH = "branch", _("สำนักงานบังคับคดีจังหวัดสาขา")
 
     name = models.CharField(_("ชื่อหน่วยงาน"), max_length=255)
     short_name = models.CharField(_("ชื่อย่อ"), max_length=50, blank=True)
@@ -38,6 +40,8 @@ class OrgUnit(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("สังกัด"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # ภาค ๑-๙ of a provincial or branch office; 0 for the central units.
+    region = models.PositiveSmallIntegerField(_("ภาค"), default=0, blank=True, validators=[MaxValueValidator(9)])
     # "/1/5/12/": ids from the root down to this unit, so subtree and ancestor
     # checks need no recursive query.
     tree_path = models.CharField(max_length=255, editable=False, db_index=True, default="")
@@ -442,6 +446,8 @@ class Appointment(models.Model):
         DIRECTOR = "director", _("ผู้อำนวยการกลุ่ม / ผู้กำกับดูแลตัวชี้วัด")
         ADMIN = "admin", _("ผู้ดูแลระบบ")
         VIEWER = "viewer", _("ผู้บริหาร (ดูอย่างเดียว)")
+        # กพร. ของกรม: reads every plan of the subtree and its roll-up, changes nothing.
+        MONITOR = "monitor", _("ผู้ติดตามประเมินผล (กพร.)")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("ผู้ใช้"), on_delete=models.CASCADE, related_name="appointments")
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("หน่วยงาน"), on_delete=models.CASCADE, related_name="appointments")
@@ -456,3 +462,37 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} – {self.org_unit}"
+
+
+class Cascade(models.Model):
+    """ถ่ายทอดตัวชี้วัด: a child indicator of a unit below carries part of a parent KPI or indicator.
+
+    The parent is either a department 5G KPI (policy_kpi) or an indicator of a
+    unit's plan (indicator); exactly one is set. The child's plan must be of a
+    unit strictly below the parent's unit, in the same fiscal year (checked by
+    indicators.services.cascade_set).
+    """
+
+    policy_kpi = models.ForeignKey(PolicyKPI, verbose_name=_("ตัวชี้วัดนโยบาย ๕ G"), null=True, blank=True,
+                                   on_delete=models.CASCADE, related_name="cascades")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("ตัวชี้วัดต้นทาง"), null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="cascades")
+    child = models.ForeignKey(Indicator, verbose_name=_("ตัวชี้วัดที่รับการถ่ายทอด"), on_delete=models.CASCADE,
+                              related_name="cascaded_from")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("การถ่ายทอดตัวชี้วัด")
+        verbose_name_plural = _("การถ่ายทอดตัวชี้วัด")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(policy_kpi__isnull=True) & Q(indicator__isnull=False))
+                | (Q(policy_kpi__isnull=False) & Q(indicator__isnull=True)),
+                name="cascade_one_parent"),
+            models.UniqueConstraint(fields=["policy_kpi", "child"], name="cascade_unique_kpi_child"),
+            models.UniqueConstraint(fields=["indicator", "child"], name="cascade_unique_indicator_child"),
+        ]
+
+    def __str__(self):
+        return f"{self.policy_kpi or self.indicator} → {self.child}"

@@ -1,4 +1,21 @@
-"""Chainable reads of the plan; the single source of truth for who sees and edits."""
+"""Chainable reads of the plan; the single source of truth for who sees, edits, reviews, administers.
+
+Permissions in one place (issue 17, point 1). A user's appointments become a
+Scope (lists of tree paths per role); every rule below is written once, as a
+path test, and given two ways:
+
+- as a queryset filter, for lists (`ActionPlan.objects.visible_to(user)`,
+  `Indicator.objects.reviewable_by(user)`, `users_who_review(unit)` ...);
+- as a Scope predicate on a loaded object, for single checks without a query
+  (`scope.reviews(path)`, `scope.administers(path)`), used by
+  assessments.access and indicators.access.
+
+Roles: admin (changes everything in the subtree), director (reads the
+subtree, drafts included; reviews rounds; edits criteria and targets),
+monitor (กพร. of the department: reads the subtree and its roll-up), viewer
+(reads the subtree). Staff without an appointment read the plans of their own
+unit and the units above it.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +38,32 @@ class Scope:
     admin_paths: list[str] = field(default_factory=list)
     director_paths: list[str] = field(default_factory=list)
     viewer_paths: list[str] = field(default_factory=list)
+    monitor_paths: list[str] = field(default_factory=list)
 
     @property
     def reader_paths(self) -> list[str]:
-        return self.admin_paths + self.director_paths + self.viewer_paths
+        return self.admin_paths + self.director_paths + self.viewer_paths + self.monitor_paths
+
+    @property
+    def reviewer_paths(self) -> list[str]:
+        """Where rounds may be decided and criteria changed: directors and administrators."""
+        return self.director_paths + self.admin_paths
+
+    def reviews(self, tree_path: str) -> bool:
+        """May decide the rounds of (and direct) a plan of the unit at tree_path."""
+        return self.superuser or any(tree_path.startswith(p) for p in self.reviewer_paths)
+
+    def administers(self, tree_path: str) -> bool:
+        return self.superuser or any(tree_path.startswith(p) for p in self.admin_paths)
+
+    def reads_subtree(self, tree_path: str) -> bool:
+        """Holds an appointment (any role) on the unit at tree_path or above it."""
+        return self.superuser or any(tree_path.startswith(p) for p in self.reader_paths)
+
+    @property
+    def sees_rollup(self) -> bool:
+        """The department roll-up: anyone appointed to read a subtree (its rows are what they may see)."""
+        return self.superuser or bool(self.reader_paths)
 
     @property
     def is_director_anywhere(self) -> bool:
@@ -49,7 +88,8 @@ def scope_of(user) -> Scope:
         scope.person_id = person.pk
         scope.person_unit_ancestors = person.org_unit.ancestor_ids
     for role, path in Appointment.objects.filter(user=user).values_list("role", "org_unit__tree_path"):
-        {"admin": scope.admin_paths, "director": scope.director_paths, "viewer": scope.viewer_paths}[role].append(path)
+        {"admin": scope.admin_paths, "director": scope.director_paths, "viewer": scope.viewer_paths,
+         "monitor": scope.monitor_paths}[role].append(path)
     user._kpi_scope = scope
     return scope
 
@@ -66,7 +106,7 @@ def _plan_visible_q(scope: Scope, prefix: str) -> Q:
     staff only published ones (a copied next-year plan stays hidden until it is published)."""
     unit = f"{prefix}org_unit"
     drafts_too = _under(f"{unit}__tree_path", scope.admin_paths + scope.director_paths)
-    published = _under(f"{unit}__tree_path", scope.viewer_paths) | Q(**{f"{unit}_id__in": scope.person_unit_ancestors})
+    published = _under(f"{unit}__tree_path", scope.viewer_paths + scope.monitor_paths) | Q(**{f"{unit}_id__in": scope.person_unit_ancestors})
     return drafts_too | (published & Q(**{f"{prefix}status": PUBLISHED}))
 
 
@@ -87,12 +127,17 @@ class PlanQuerySet(models.QuerySet):
             return self
         return self.filter(_under("org_unit__tree_path", scope.admin_paths))
 
+    administrable_by = administered_by
+
     def directed_by(self, user):
         """Plans whose criteria and targets the user may change: their administrators and directors."""
         scope = scope_of(user)
         if scope.superuser:
             return self
-        return self.filter(_under("org_unit__tree_path", scope.admin_paths + scope.director_paths))
+        return self.filter(_under("org_unit__tree_path", scope.reviewer_paths))
+
+    # Whoever directs a plan decides its rounds (Scope.reviews): one rule, two names.
+    reviewable_by = directed_by
 
 
 class IndicatorQuerySet(models.QuerySet):
@@ -119,6 +164,22 @@ class IndicatorQuerySet(models.QuerySet):
             q |= self._owner_q(scope) & Q(plan__status=PUBLISHED)
         return self.filter(q)
 
+    def reviewable_by(self, user):
+        """Indicators whose submitted rounds the user may verify or return (Scope.reviews)."""
+        scope = scope_of(user)
+        if scope.superuser:
+            return self
+        return self.filter(_under("plan__org_unit__tree_path", scope.reviewer_paths))
+
+    directed_by = reviewable_by
+
+    def administrable_by(self, user):
+        """Indicators whose plan the user administers (reopen rounds, removed evidence; Scope.administers)."""
+        scope = scope_of(user)
+        if scope.superuser:
+            return self
+        return self.filter(_under("plan__org_unit__tree_path", scope.admin_paths))
+
     def owned_by(self, user):
         """ตัวชี้วัดของฉัน: primary, secondary or one of "all staff"."""
         scope = scope_of(user)
@@ -144,3 +205,26 @@ class IndicatorManager(models.Manager.from_queryset(IndicatorQuerySet)):
 
     def get_queryset(self):
         return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
+def users_who_review(org_unit):
+    """Active users who may decide the rounds of a plan of org_unit (Scope.reviews, as a query):
+    superusers, and directors and administrators of the unit or of any unit above it."""
+    from django.contrib.auth import get_user_model
+
+    Appointment = apps.get_model("indicators", "Appointment")
+    appointed = Appointment.objects.filter(
+        org_unit_id__in=org_unit.ancestor_ids, role__in=[Appointment.Role.DIRECTOR, Appointment.Role.ADMIN]
+    ).values("user_id")
+    return get_user_model().objects.filter(Q(is_superuser=True) | Q(pk__in=appointed), is_active=True).order_by("pk")
+
+
+def reviewer_appointments(org_unit_ids):
+    """Director appointments that cover any of the given units (on the unit or above it), with their users:
+    the directors a reminder about those units reaches (the same rule as Scope.reviews)."""
+    Appointment, OrgUnit = apps.get_model("indicators", "Appointment"), apps.get_model("indicators", "OrgUnit")
+    ancestors = set()
+    for path in OrgUnit.objects.filter(pk__in=list(org_unit_ids)).values_list("tree_path", flat=True):
+        ancestors.update(int(x) for x in path.strip("/").split("/") if x)
+    return Appointment.objects.filter(role=Appointment.Role.DIRECTOR, org_unit_id__in=ancestors).select_related(
+        "user", "org_unit")

@@ -766,3 +766,54 @@ def plan_import_apply(*, plan: ActionPlan, specs: list[dict], by, source: str) -
                        summary=_("นำเข้าจากไฟล์ {source}: เพิ่ม {added} แก้ไข {updated} ยกเลิก {withdrawn} ตัวชี้วัด").format(
                            source=source[:200], **counts))
     return counts
+
+
+# --- ถ่ายทอดตัวชี้วัด: cascades (issue 18) ---------------------------------------------------
+# A child indicator carries part of a department 5G KPI or of an indicator of a unit above
+# its own, in the same fiscal year. Set and unset on the plan pages; a PlanChange row each.
+
+from .models import Cascade  # noqa: E402
+
+
+def cascade_parent_choices(child: Indicator) -> tuple[list[PolicyKPI], list[Indicator]]:
+    """What child may carry: 5G KPIs and indicators of units strictly above its plan's unit, same year."""
+    above = child.plan.org_unit.ancestor_ids[:-1]
+    fy = child.plan.fiscal_year_id
+    kpis = list(PolicyKPI.objects.filter(fiscal_year_id=fy, org_unit_id__in=above).select_related("org_unit")
+                .order_by("org_unit__tree_path", "number"))
+    parents = list(Indicator.objects.filter(plan__fiscal_year_id=fy, plan__org_unit_id__in=above)
+                   .select_related("plan__org_unit").order_by("plan__org_unit__tree_path", "number"))
+    return kpis, parents
+
+
+@transaction.atomic
+def cascade_set(*, child: Indicator, by, policy_kpi: PolicyKPI | None = None, parent: Indicator | None = None) -> Cascade:
+    """Link child to its parent (exactly one of policy_kpi, parent); refused with a Thai message when the
+    parent is not of a unit above the child's, or of another fiscal year, or already linked."""
+    child = Indicator.objects.select_related("plan__org_unit").get(pk=child.pk)
+    if (policy_kpi is None) == (parent is None):
+        raise PlanError(_("กรุณาเลือกตัวชี้วัดต้นทางหนึ่งรายการ"))
+    kpis, parents = cascade_parent_choices(child)
+    if policy_kpi is not None and policy_kpi.pk not in {k.pk for k in kpis}:
+        raise PlanError(_("ตัวชี้วัดต้นทางต้องเป็นของหน่วยงานที่อยู่เหนือหน่วยงานนี้ ในปีงบประมาณเดียวกัน"))
+    if parent is not None and parent.pk not in {p.pk for p in parents}:
+        raise PlanError(_("ตัวชี้วัดต้นทางต้องเป็นของหน่วยงานที่อยู่เหนือหน่วยงานนี้ ในปีงบประมาณเดียวกัน"))
+    if Cascade.objects.filter(child=child, policy_kpi=policy_kpi, indicator=parent).exists():
+        raise PlanError(_("ตัวชี้วัดนี้รับการถ่ายทอดจากตัวชี้วัดต้นทางนี้อยู่แล้ว"))
+    link = Cascade.objects.create(child=child, policy_kpi=policy_kpi, indicator=parent)
+    source = policy_kpi or parent
+    plan_change_record(plan=child.plan, by=by, action="cascade_set", indicator=child,
+                       summary=_("ตัวชี้วัดที่ {number} รับการถ่ายทอดจาก {source}").format(number=child.number, source=source),
+                       after={"policy_kpi": getattr(policy_kpi, "pk", None), "indicator": getattr(parent, "pk", None)})
+    return link
+
+
+@transaction.atomic
+def cascade_unset(*, link: Cascade, by) -> None:
+    link = Cascade.objects.select_related("child__plan", "policy_kpi", "indicator").get(pk=link.pk)
+    source = link.policy_kpi or link.indicator
+    plan_change_record(plan=link.child.plan, by=by, action="cascade_unset", indicator=link.child,
+                       summary=_("ยกเลิกการถ่ายทอดจาก {source} ของตัวชี้วัดที่ {number}").format(
+                           source=source, number=link.child.number),
+                       before={"policy_kpi": link.policy_kpi_id, "indicator": link.indicator_id})
+    link.delete()

@@ -17,4 +17,5 @@ urlpatterns = [
     path("indicators/<int:pk>/", views.indicator_edit, name="indicator-edit"),
     path("indicators/<int:pk>/criteria/", views.criteria_edit, name="criteria-edit"),
     path("indicators/<int:pk>/withdraw/", views.indicator_withdraw, name="indicator-withdraw"),
+    path("indicators/<int:pk>/cascade/", views.cascade_edit, name="cascade-edit"),
 ]

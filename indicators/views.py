@@ -207,8 +207,7 @@ def criteria_edit(request, pk):
 def kpi_edit(request, pk, kpi_pk):
     plan = get_plan_for_user(request.user, pk, edit=PLAN)
     kpi = get_object_or_404(services.policy_kpis_of(plan).select_related("org_unit"), pk=kpi_pk)
-    scope = scope_of(request.user)
-    if not (scope.superuser or any(kpi.org_unit.tree_path.startswith(p) for p in scope.admin_paths)):
+    if not scope_of(request.user).administers(kpi.org_unit.tree_path):
         # The department's 5G KPIs are the department's: a group's administrator reads them only.
         raise PermissionDenied(_("ตัวชี้วัดนโยบายนี้เป็นของ{unit} แก้ไขได้เฉพาะผู้ดูแลระบบของหน่วยงานนั้น").format(
             unit=kpi.org_unit.name))
@@ -313,3 +312,48 @@ def plan_import_confirm(request, pk):
     del request.session[SESSION_KEY.format(pk=plan.pk)]
     messages.success(request, _("นำเข้าแล้ว: เพิ่ม {added} แก้ไข {updated} ยกเลิก {withdrawn} ตัวชี้วัด").format(**counts))
     return redirect("indicators:plan-detail", plan.pk)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def cascade_edit(request, pk):
+    """ถ่ายทอดตัวชี้วัด: which department 5G KPI or indicator of a unit above this indicator carries.
+
+    The unit's directors and plan administrators (as for criteria). POST action=set with
+    parent=kpi-<id> or ind-<id>, or action=unset with link=<id>.
+    """
+    from .models import Cascade
+
+    indicator = get_indicator_for_user(request.user, pk, edit=CRITERIA)
+    kpis, parents = services.cascade_parent_choices(indicator)
+    error, status = "", 200
+    if request.method == "POST":
+        action, raw = request.POST.get("action", ""), str(request.POST.get("parent", ""))[:30]
+        try:
+            if action == "set":
+                kind, _sep, ident = raw.partition("-")
+                kpi = next((k for k in kpis if kind == "kpi" and str(k.pk) == ident), None)
+                parent = next((p for p in parents if kind == "ind" and str(p.pk) == ident), None)
+                if kpi is None and parent is None:
+                    raise services.PlanError(_("กรุณาเลือกตัวชี้วัดต้นทางจากรายการ"))
+                services.cascade_set(child=indicator, by=request.user, policy_kpi=kpi, parent=parent)
+                messages.success(request, _("บันทึกการถ่ายทอดตัวชี้วัดแล้ว"))
+            elif action == "unset":
+                link_raw = str(request.POST.get("link", ""))
+                link = (Cascade.objects.filter(child=indicator, pk=link_raw).first()
+                        if link_raw.isdecimal() and len(link_raw) <= 12 else None)
+                if link is None:
+                    raise services.PlanError(_("ไม่พบการถ่ายทอดที่จะยกเลิก"))
+                services.cascade_unset(link=link, by=request.user)
+                messages.success(request, _("ยกเลิกการถ่ายทอดตัวชี้วัดแล้ว"))
+            else:
+                raise services.PlanError(_("กรุณาเลือกว่าจะบันทึกหรือยกเลิกการถ่ายทอด"))
+        except services.PlanError as exc:
+            error, status = exc.messages[0], 400
+        else:
+            return redirect("indicators:cascade-edit", indicator.pk)
+    links = list(Cascade.objects.filter(child=indicator).select_related("policy_kpi", "indicator__plan__org_unit"))
+    return render(request, "indicators/cascade_form.html", {
+        "plan": indicator.plan, "indicator": indicator, "links": links, "kpis": kpis, "parents": parents,
+        "error": error,
+    }, status=status)

@@ -27,9 +27,10 @@ from django.utils.translation import gettext_lazy
 
 from assessments import services
 from assessments.forms import BuddhistDateField
+from assessments.access import can_direct_plan
 from assessments.levels import Status
 from assessments.selectors import current_round
-from indicators.models import ActionPlan, PolicyKPI
+from indicators.models import ActionPlan, OrgUnit, PolicyKPI
 from indicators.querysets import scope_of
 from core import thai
 
@@ -162,12 +163,18 @@ def choose_plan(user, wanted, today: dt.date) -> tuple[ActionPlan | None, list[A
     return min(this_year, key=lambda p: (len(p.org_unit.tree_path), p.org_unit.tree_path)), plans
 
 
-def may_direct(user, plan: ActionPlan) -> bool:
-    """Director or administrator of the plan's unit (the same rule as access.can_review)."""
-    scope = scope_of(user)
-    if scope.superuser:
-        return True
-    return any(plan.org_unit.tree_path.startswith(p) for p in scope.director_paths + scope.admin_paths)
+def group_plans(plans: list[ActionPlan]) -> list[tuple[str, list[ActionPlan]]]:
+    """The plan selector's <optgroup>s: one per fiscal year and kind of unit (newest year first, units
+    in Thai order), so a department of a hundred units is not one flat list."""
+    order = [k for k, _label in OrgUnit.Kind.choices]
+    groups: dict[tuple[int, str], list[ActionPlan]] = {}
+    for p in plans:
+        groups.setdefault((p.fiscal_year.year_be, p.org_unit.kind), []).append(p)
+    out = []
+    for (year, kind) in sorted(groups, key=lambda k: (-k[0], order.index(k[1]) if k[1] in order else 99)):
+        label = f"{thai.fiscal_year_label(year)} · {OrgUnit.Kind(kind).label if kind in order else kind}"
+        out.append((label, sorted(groups[(year, kind)], key=lambda p: thai.thai_sort_key(p.org_unit.name))))
+    return out
 
 
 # --- arranging the rows -------------------------------------------------------
@@ -258,7 +265,8 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     user = request.user
     today = services.today()
     plan, plans = choose_plan(user, params.get("plan"), today)
-    ctx = {"plan": plan, "plans": plans, "today": today, "as_of_raw": params.get("as_of", "")}
+    ctx = {"plan": plan, "plans": plans, "plan_groups": group_plans(plans), "today": today,
+           "as_of_raw": params.get("as_of", "")}
     if plan is None:
         return ctx
     as_of, date_error = parse_as_of(params.get("as_of"), plan, today)
@@ -342,7 +350,9 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
             "legend": [(s, Status.LABELS[s], Status.COLOURS[s], Status.EXPLANATIONS[s]) for s in Status.ORDER],
             "quarters": quarters,
             "kpis": data.kpis,
-            "can_record_kpi": may_direct(user, plan),
+            "kpi_cascades": row_source.cascade_summaries(kpi_ids=[k.kpi_id for k in data.kpis], rounds=rounds,
+                                                         round=selected, as_of=as_of),
+            "can_record_kpi": can_direct_plan(user, plan),
             "kpi_form": kpi_form,
             "kpi_form_for": kpi_form_for,
             "charts": _trend_charts(data, rows),
@@ -405,7 +415,7 @@ def kpi_record(request, pk):
     ).first() if str(pk).isdigit() else None
     if kpi is None:
         raise Http404("ไม่พบตัวชี้วัดนโยบายนี้")
-    if not may_direct(request.user, plan):
+    if not can_direct_plan(request.user, plan):
         raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่บันทึกผลตัวชี้วัดนโยบายได้")
     form = KPIMeasurementForm(request.POST)
     if form.is_valid():

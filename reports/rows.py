@@ -534,3 +534,86 @@ def build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round | None = None, 
             )
         )
     return PlanRows(plan, round, rounds, as_of, rows, summarise(rows), kpi_rows(plan, as_of))
+
+
+# --- many plans at once (issue 18: the department roll-up, cascades) ---------------------
+# Additive: the same progress (progress_for), the same IndicatorRow fields the
+# summaries read and the same summarise(), for the indicators of many plans of one
+# fiscal year in a fixed number of queries: indicators (1), progress_for (5),
+# latest change per indicator (1).
+
+
+@dataclass
+class UnitRows:
+    """The rows of one plan as build_rows would summarise them (no steps, owners or evidence)."""
+
+    plan_id: int
+    rows: list[IndicatorRow]
+    progress: dict  # indicator id -> IndicatorProgress (every round of the year)
+
+    @property
+    def summary(self) -> Summary:
+        return summarise(self.rows)
+
+    @property
+    def last_update(self) -> dt.datetime | None:
+        return max((r.last_update for r in self.rows if r.last_update), default=None)
+
+
+def light_row(indicator: Indicator, progress, round: Round, last_update: dt.datetime | None) -> IndicatorRow:
+    """An IndicatorRow with what summaries and statuses need, from the same progress as build_rows."""
+    rp = progress.for_round(round)
+    return IndicatorRow(
+        indicator_id=indicator.pk, number=indicator.number, name=indicator.name,
+        section=levels.section_name(None), section_id=indicator.data_collector_id,
+        owners=[], owner="", owner_ids=set(), all_staff=indicator.all_staff,
+        target=rp.target, level=rp.level, verified_level=rp.verified_level, status=rp.status,
+        review_status=rp.review_status, has_criteria=rp.has_criteria, criteria_title="", steps=[],
+        submit_note="", review_comment="", reviewed_by="", reviewed_on=None, unit=indicator.unit,
+        rounds=[_cell(r) for r in progress.rounds], last_update=last_update,
+    )
+
+
+def rows_for_indicators(indicators: list[Indicator], *, rounds: list[Round], round: Round,
+                        as_of: dt.date) -> tuple[list[IndicatorRow], dict]:
+    """Light rows of indicators of any plans of one fiscal year (one progress_for call, one history query)."""
+    progress = progress_for(indicators, rounds, as_of)
+    updated = dict(
+        HistoryEntry.objects.filter(indicator_id__in=[i.pk for i in indicators] or [0], at__lt=_end_of_day(as_of))
+        .values("indicator_id")
+        .annotate(last=Max("at"))
+        .values_list("indicator_id", "last")
+    )
+    rows = [light_row(i, progress[i.pk], round, updated.get(i.pk)) for i in indicators]
+    return rows, progress
+
+
+def rows_for_plans(*, plans: list[ActionPlan], rounds: list[Round], round: Round, as_of: dt.date) -> dict[int, UnitRows]:
+    """UnitRows per plan id: what each plan's dashboard summary counts, for all the plans at once."""
+    indicators = list(Indicator.objects.filter(plan__in=[p.pk for p in plans] or [0]).order_by("plan_id", "number"))
+    rows, progress = rows_for_indicators(indicators, rounds=rounds, round=round, as_of=as_of)
+    out = {p.pk: UnitRows(p.pk, [], {}) for p in plans}
+    for indicator, row in zip(indicators, rows):
+        unit = out[indicator.plan_id]
+        unit.rows.append(row)
+        unit.progress[indicator.pk] = progress[indicator.pk]
+    return out
+
+
+def cascade_summaries(*, kpi_ids, rounds: list[Round], round: Round, as_of: dt.date) -> dict[int, SectionSummary]:
+    """ถ่ายทอดตัวชี้วัด on a 5G KPI card: the summary (summarise) of the indicators each KPI was cascaded
+    to, in the round and as of the date. Queries: links with their indicators (1), then, when there are
+    any, rows_for_indicators (7), for any number of KPIs and indicators."""
+    from indicators.models import Cascade
+
+    links = list(Cascade.objects.filter(policy_kpi_id__in=list(kpi_ids) or [0], child__withdrawn_at__isnull=True,
+                                        child__plan__fiscal_year_id=round.fiscal_year_id).select_related("child"))
+    if not links:  # a plan whose KPIs carry nothing down pays one query
+        return {}
+    children = list({link.child_id: link.child for link in links}.values())
+    rows, _progress = rows_for_indicators(children, rounds=rounds, round=round, as_of=as_of)
+    by_id = {r.indicator_id: r for r in rows}
+    out: dict[int, SectionSummary] = {}
+    for link in links:
+        out.setdefault(link.policy_kpi_id, SectionSummary(str(OVERALL))).add(by_id[link.child_id])
+    return out

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
-from indicators.models import ActionPlan, Indicator, MilestoneStep, PlanChange, PolicyKPI, Target
+from indicators.models import ActionPlan, Cascade, Indicator, MilestoneStep, PlanChange, PolicyKPI, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +159,14 @@ MATRIX: dict[str, Case] = {
                                   post=signed_in(405, anonymous=401)),
     "api:kpi-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
     "api:kpi-detail": Case(args="kpi", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    # Issue 18: the department roll-up and its downloads, for everyone appointed to read a subtree (viewer,
+    # director, administrator; monitors too: assessments/tests/test_access_rules.py); staff without one: 403.
+    # A director of a sibling unit sees only his own units' rows (reports/tests/test_rollup.py).
+    "reports:rollup": Case(get=only({"viewer", "director", "admin"}, 200, 403), post=signed_in(405)),
+    "reports:rollup-pdf": Case(get=only({"viewer", "director", "admin"}, 200, 403), post=signed_in(405)),
+    "reports:rollup-xlsx": Case(get=only({"viewer", "director", "admin"}, 200, 403), post=signed_in(405)),
+    "indicators:cascade-edit": Case(args="bare", get=only(REVIEWERS, 200, 403), post=only(REVIEWERS, "redirect", 403),
+                                    data="cascade", changes="cascade"),
 }
 # The Django admin is one rule for all its URLs: checked on every registered
 # model's list page below (superusers only; anyone else is sent to its sign-in).
@@ -245,6 +253,7 @@ def post_data(kind, world):
         "criteria": {"mode": "year", "target_6": "3", "target_12": "5",
                      **{f"year_{n}": f"ขั้นตอนทดสอบ {n}" for n in range(1, 6)}},
         "withdraw": {"reason": "ซ้ำกับตัวชี้วัดอื่น"},
+        "cascade": {"action": "set", "parent": f"kpi-{world['kpi'][0]}"},
     }[kind]
 
 
@@ -260,6 +269,7 @@ def snapshot():
         "kpi": list(PolicyKPI.objects.order_by("pk").values_list("pk", "name", "target_value")),
         "criteria": (list(MilestoneStep.objects.order_by("pk").values_list("pk", "text"))
                      + list(Target.objects.order_by("pk").values_list("pk", "level"))),
+        "cascade": list(Cascade.objects.order_by("pk").values_list("pk", "policy_kpi_id", "indicator_id", "child_id")),
         # Progress history and the plan's own history (PlanChange) both count.
         "history": HistoryEntry.objects.count() + PlanChange.objects.count(),
     }

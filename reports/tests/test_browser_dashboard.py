@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (1280, 390)
 # Downloads and bare answers, not pages.
-NOT_PAGES = {"reports:scorecard-pdf", "reports:scorecard-xlsx", "reports:ping", "assessments:evidence-download"}
+NOT_PAGES = {"reports:scorecard-pdf", "reports:scorecard-xlsx", "reports:ping", "assessments:evidence-download",
+             "reports:rollup-pdf", "reports:rollup-xlsx", "reports:scorecard-annex", "indicators:plan-template"}
 
 # The page's width, and every element wider inside than its box. Skipped: elements with no box
 # of their own (inline: clientWidth 0), visually hidden ones (1 px by design), and SVG internals.

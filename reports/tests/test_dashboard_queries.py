@@ -47,7 +47,7 @@ def test_same_number_of_queries_at_30_and_300_indicators(client, users, plans, r
     assert len(r_small.context["rows"]) == 30
     assert len(r_big.context["rows"]) == 300
     assert big == small, f"{small} queries for 30 indicators, {big} for 300"
-    assert small <= 20
+    assert small <= 21  # 20, + 1 (issue 18): which indicators the plan's 5G KPIs were cascaded to
 
 
 @pytest.mark.django_db

@@ -1,0 +1,93 @@
+"""The department roll-up pages: HTML, PDF and Excel of reports.rollup.build_rollup.
+
+Open to anyone appointed to read a subtree (viewer, monitor, director,
+administrator: Scope.sees_rollup); each sees the units whose plans they may see.
+Staff without an appointment get a 403.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from assessments import services
+from assessments.levels import Status, Timeliness
+from indicators.querysets import scope_of
+
+from .rollup import SORTS, STATUS_FILTERS, Rollup, build_rollup
+from .throttle import bounded
+from .views import XLSX, thai_document
+
+COLUMNS = ("unit", "kind", "region", "total", "met", "on_track", "behind", "overdue", "undefined", "average",
+           "submitted", "updated")
+
+
+def _rollup(request) -> Rollup:
+    if not scope_of(request.user).sees_rollup:
+        raise PermissionDenied(_("ภาพรวมระดับกรมเปิดให้ผู้บริหาร ผู้ติดตามประเมินผล ผู้อำนวยการ และผู้ดูแลระบบ"))
+    return build_rollup(user=request.user, params=request.GET, today=services.today())
+
+
+def _filename(r: Rollup, ext: str) -> str:
+    year = r.fiscal_year.year_be if r.fiscal_year else ""
+    months = r.round.months if r.round else ""
+    return f"rollup-{year}-{months}.{ext}"
+
+
+@login_required
+@require_GET
+def rollup(request):
+    """ภาพรวมระดับกรม: one row per unit, filters and sorting in the URL (GET), drill-down to each unit."""
+    r = _rollup(request)
+    base = {k: v for k, v in r.filters.items() if v}
+    headers = []
+    for key in COLUMNS:
+        desc = "1" if (r.sort == key and not r.desc) else ""
+        headers.append({"key": key, "label": str(SORTS[key]), "active": r.sort == key, "desc": r.desc,
+                        "query": urlencode({**base, "sort": key, **({"desc": desc} if desc else {})})})
+    keep = {**base, "sort": r.sort, **({"desc": "1"} if r.desc else {})}
+    return render(request, "reports/rollup.html", {
+        "r": r, "headers": headers, "query": urlencode(keep),
+        "status_filters": [(k, str(v)) for k, v in STATUS_FILTERS.items()],
+        "legend": [(s, str(Status.LABELS[s])) for s in Status.ORDER],
+        "timeliness_labels": {k: str(v) for k, v in Timeliness.LABELS.items()},
+    })
+
+
+@login_required
+@require_GET
+@bounded("pdf")
+@thai_document
+def rollup_pdf(request):
+    from .rollup_export import render_pdf
+
+    r = _rollup(request)
+    response = HttpResponse(render_pdf(r), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(r, "pdf")}"'
+    return response
+
+
+@login_required
+@require_GET
+@thai_document
+def rollup_xlsx(request):
+    from .rollup_export import render_xlsx
+
+    r = _rollup(request)
+    response = HttpResponse(render_xlsx(r), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(r, "xlsx")}"'
+    return response
+
+
+urlpatterns = [
+    path("rollup/", rollup, name="rollup"),
+    path("rollup.pdf", rollup_pdf, name="rollup-pdf"),
+    path("rollup.xlsx", rollup_xlsx, name="rollup-xlsx"),
+]
