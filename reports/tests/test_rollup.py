@@ -225,6 +225,6 @@ def test_unit_directors_are_told_which_units_submitted_on_time_late_or_not(today
             continue
         checked += 1
         sub = row.selected_submission
-        assert f"{row.unit} · รอบ ๖ เดือน: {sub.status_label}" in body
+        assert f"{row.unit} · รอบ 6 เดือน: {sub.status_label}" in body
         assert f"ส่งตรงเวลา {sub.counts['on_time']} · ส่งล่าช้า {sub.counts['late']}" in body
     assert checked >= 3
