@@ -74,7 +74,7 @@ def test_it_downloads_the_workbook_for_readers(client, plan, users, role):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="scorecard-2565-R6.xlsx"'
     wb = load_workbook(io.BytesIO(response.content))
-    assert len(wb.sheetnames) == 5
+    assert len(wb.sheetnames) == 6
 
 
 def test_the_plan_defaults_to_the_newest_visible_one(client, plan, users, fy_today):
