@@ -113,7 +113,7 @@ def _my_steps(browser: Browser) -> list[int]:
     status, body = browser.request("GET", "/my/")
     assert status == 200
     steps = []
-    for pk in sorted(set(int(m) for m in re.findall(r'href="/indicators/(\d+)/"', body))):
+    for pk in sorted(set(int(m) for m in re.findall(r'href="/indicators/(\d+)/(?:\?[^"]*)?"', body))):
         status, page = browser.request("GET", f"/indicators/{pk}/")
         assert status == 200
         steps += [int(s) for s in re.findall(r'id="step-(\d+)"', page)]
