@@ -74,6 +74,22 @@ def main() -> None:
             ("dash-30", f"{dashboard}?plan={plan.pk}"),
             ("dash-300", f"{dashboard}?plan={big.pk}"),
         ]
+        # ---- DEPARTMENT ROLL-UP: placeholder for issue 19's target ---------------------------------
+        # "100 units × 30 indicators at most 3× the 30-indicator dashboard". The roll-up is another
+        # engineer's work (i18, reports/rollup.py, in parallel); when it is merged, build 100 unit plans
+        # of 30 indicators here (sampledata.plans.make_plan in a loop, department=plan.org_unit.parent)
+        # and add its page. Until then it is reported as not measured, never as met.
+        from django.urls import NoReverseMatch
+
+        try:
+            rollup_url = reverse("reports:rollup")
+        except NoReverseMatch:
+            rollup_url = None
+        if rollup_url:
+            for n in range(100 - 2):
+                make_plan(name=f"หน่วยงานทดสอบ {n + 1}", indicators=30, department=plan.org_unit.parent, recorder=admin)
+            pages.append(("rollup-3000", rollup_url))
+        # ---------------------------------------------------------------------------------------------
         results = {}
         for name, url in pages:
             for _ in range(args.warmup):
@@ -100,6 +116,11 @@ def main() -> None:
         lines.append(f"{name:<10} {median:>10.1f} {lo:>8.1f} {hi:>8.1f} {queries:>8} {median / base:>8.1f}")
     lines.append(f"dash-300 / dash-30: {results['dash-300'][0] / results['dash-30'][0]:.1f}× the time, "
                  f"{results['dash-300'][3]} vs {results['dash-30'][3]} queries")
+    if "rollup-3000" in results:
+        lines.append(f"rollup-3000 / dash-30: {results['rollup-3000'][0] / results['dash-30'][0]:.1f}× the time "
+                     f"(target ≤ 3×)")
+    else:
+        lines.append("rollup-3000: NOT MEASURED: the department roll-up (i18, reports:rollup) is not in this tree")
     print("\n".join(lines))
     if args.save:
         args.save.parent.mkdir(parents=True, exist_ok=True)
