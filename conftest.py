@@ -29,6 +29,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (local memory, or the Redis database of REDIS_URL):
+    a database rolled back between tests may reuse primary keys that cached rows were keyed by."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _evidence_in_tmp(settings, tmp_path_factory):
     """Uploaded evidence goes to a throw-away folder, never the developer's var/evidence."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("evidence")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators import versions
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from core import thai
 
@@ -103,6 +104,7 @@ def _completion_json(c: StepCompletion | None) -> dict | None:
 
 def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | None = None,
              round: Round | None = None, before=None, after=None, comment: str = "") -> HistoryEntry:
+    versions.indicator_changed(indicator_id)  # every write to progress writes history: cached pages go stale
     return HistoryEntry.objects.create(
         indicator_id=indicator_id, action=action, actor=actor, step=step, round=round,
         before=before, after=after, comment=comment,
@@ -579,6 +581,7 @@ def kpi_measurement_record(*, kpi: PolicyKPI, value, measured_on: dt.date, sourc
                 year=fy.year_be, start=thai.format_date(fy.starts_on), end=thai.format_date(fy.ends_on))
         )
     source = _clean_text(source, limit=500, what=_("แหล่งข้อมูล"))
+    versions.everything_changed()  # a KPI of a unit is shown on the plans of the units below it
     return PolicyKPIMeasurement.objects.create(
         kpi=kpi, value=value.quantize(Decimal("0.01")), measured_on=measured_on, source=source, recorded_by=by
     )

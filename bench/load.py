@@ -556,7 +556,8 @@ def machine() -> dict[str, str]:
 
 
 def write_results(path: Path, *, rows, args, info, problems, errors_seen, inprocess: str | None,
-                  users: list[User], started: dt.datetime, duration: float, phases: dict[str, float]) -> None:
+                  users: list[User], started: dt.datetime, duration: float, phases: dict[str, float],
+                  extra: list[str] = ()) -> None:
     counts: dict[str, int] = {}
     for u in users:
         counts[u.username] = counts.get(u.username, 0) + 1
@@ -579,6 +580,7 @@ def write_results(path: Path, *, rows, args, info, problems, errors_seen, inproc
         "running too (on this machine: other engineers' test suites), so the figures are lower than the",
         "machine alone would give.",
         "",
+        *extra,
         f"## Load: gunicorn, {args.workers} workers, PostgreSQL, {len(users)} simulated users",
         "",
         f"Production mode: DEBUG=0, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, static files collected "
@@ -620,14 +622,91 @@ def write_results(path: Path, *, rows, args, info, problems, errors_seen, inproc
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# --- issue 19: throughput next to the bare view (wrk), and the workers' memory ------------------
+
+WRK_PAGES = [  # (name, path template): the bare view first, every page in the same run
+    ("ping", "/reports/ping/"),
+    ("dashboard-30", "/reports/dashboard/"),
+    ("indicator", "/indicators/{indicator}/"),
+]
+
+
+def _ms(text: str) -> float:
+    value = float(re.match(r"[\d.]+", text).group())
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[re.search(r"(us|ms|s)$", text).group(1)]
+
+
+def wrk_phase(port: int, user: "User", indicator_pk: int, *, seconds: int, connections: int) -> list[dict]:
+    """`wrk` with `connections` connections and the user's session cookie on each page in turn.
+
+    wrk keeps its connections open, but gunicorn's sync workers close each one after its
+    answer, so every request makes a new connection, as a browser behind a proxy would.
+    """
+    if shutil.which("wrk") is None:
+        raise SystemExit("load: wrk is missing: apt-get install -y wrk")
+    cookie = "; ".join(f"{k}={v}" for k, v in user.cookies.items())
+    out = []
+    for name, template in WRK_PAGES:
+        path = template.format(indicator=indicator_pk)
+        text = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+             "-H", f"Cookie: {cookie}", "-H", "X-Forwarded-Proto: https", "-H", "Accept-Language: th",
+             f"http://127.0.0.1:{port}{path}"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+        lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
+        non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+        errors = re.search(r"Socket errors: (.*)", text)
+        out.append({"name": name, "path": path, "rps": rate, "p50": _ms(lat["50"]), "p99": _ms(lat["99"]),
+                    "non2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else ""})
+        print(f"load: wrk {name:<13} {rate:8.1f} req/s  p50 {_ms(lat['50']):7.1f} ms  p99 {_ms(lat['99']):7.1f} ms",
+              flush=True)
+    return out
+
+
+def worker_memory(server: subprocess.Popen) -> list[tuple[int, float]]:
+    """(pid, resident MB) of each gunicorn worker (the children of the master)."""
+    text = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(server.pid)], capture_output=True, text=True).stdout
+    return [(int(pid), int(rss) / 1024) for pid, rss in (line.split() for line in text.splitlines() if line.strip())]
+
+
+def wrk_table(results: list[dict], memory: list[tuple[int, float]], *, seconds: int, connections: int,
+              tick_ratio: str) -> list[str]:
+    base = results[0]["rps"]
+    targets = {"dashboard-30": ("≥ 15 %, p99 < 300 ms", 0.15), "indicator": ("≥ 25 %", 0.25)}
+    lines = [
+        f"## Throughput next to the bare view: `wrk -t2 -c{connections} -d{seconds}s` (issue 19)", "",
+        "Same gunicorn as below (2 sync workers, production mode, PostgreSQL, CONN_MAX_AGE as shown below, "
+        "REDIS_URL set: the cache is Redis, shared by both workers), a director's session cookie, "
+        "one page at a time, the bare view `reports:ping` first. Measured before the mixed load below.", "",
+        "| page | req/s | % of ping | p50 ms | p99 ms | non-2xx | target | met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in results:
+        share = r["rps"] / base if base else 0
+        target, need = targets.get(r["name"], ("(baseline)", None))
+        met = "" if need is None else ("yes" if share >= need and (r["name"] != "dashboard-30" or r["p99"] < 300) else "**no**")
+        lines.append(f"| {r['name']} (`{r['path']}`) | {r['rps']:.1f} | {share * 100:.0f} % | {r['p50']:.1f} | "
+                     f"{r['p99']:.1f} | {r['non2xx']} | {target} | {met} |")
+    lines += ["", f"Tick round trip (POST `assessments:step-save`, from the mixed load below): {tick_ratio}.", "",
+              "Resident memory of each gunicorn worker after the load (ps, RSS; target < 250 MB): "
+              + ", ".join(f"pid {pid}: {mb:.0f} MB" for pid, mb in memory) + ".", ""]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load not counted (default 5)")
     parser.add_argument("--duration", type=float, default=25.0, help="seconds of measured load (default 25)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--conn-max-age", type=int, default=int(os.environ.get("CONN_MAX_AGE", "0")),
-                        help="CONN_MAX_AGE of the server (default: the environment's, else 0 as in production)")
+    parser.add_argument("--conn-max-age", type=int, default=int(os.environ.get("CONN_MAX_AGE", "60")),
+                        help="CONN_MAX_AGE of the server (default: the environment's, else 60 as in production)")
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+                        help="REDIS_URL of the server (flushed first; default redis://127.0.0.1:6379/13)")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--wrk-connections", type=int, default=20)
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB),
                         help=f"PostgreSQL URL; its database is dropped and recreated (default {DEFAULT_DB})")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
@@ -662,7 +741,10 @@ def main() -> int:
         phase("database")
         env = clean_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1", SITE_URL="http://127.0.0.1",
                         DATABASE_URL=args.database, KPI_VAR_DIR=str(var_dir), EVIDENCE_ROOT=str(evidence),
-                        CONN_MAX_AGE=str(args.conn_max_age))
+                        CONN_MAX_AGE=str(args.conn_max_age), REDIS_URL=args.redis)
+        import redis as redis_client
+
+        redis_client.Redis.from_url(args.redis).flushdb()
         print("load: collectstatic (production mode; skipped when var/bench/static is up to date) …", flush=True)
         phase("collectstatic" if collectstatic(env, var_dir / "static") else "static files up to date")
         port = free_port()
@@ -687,11 +769,18 @@ def main() -> int:
         if failures:
             raise RuntimeError(f"{len(failures)} logins failed, first: {failures[0]}")
         phase("gunicorn start and logins")
+        reader = next(u for u in users if u.username == "director")
+        wrk_load_before = os.getloadavg()
+        wrk_results = wrk_phase(port, reader, setup.indicator_pks[1], seconds=args.wrk_seconds,
+                                connections=args.wrk_connections)
+        wrk_load_after = os.getloadavg()
+        phase("wrk")
         load_before = os.getloadavg()
         print(f"load: {args.warmup:g} s warm-up, then {args.duration:g} s measured …", flush=True)
         samples, measure_start, measure_end = run_load(users, args.warmup, args.duration)
         duration = measure_end - measure_start
         load_after = os.getloadavg()
+        memory = worker_memory(server)
         problems = verify_database(users)
         info = machine()
         info["load average (1 min) before / after the load"] = f"{load_before[0]:.2f} / {load_after[0]:.2f}"
@@ -723,8 +812,18 @@ def main() -> int:
             key = f"{s.kind} {s.status or 'no answer'}"
             errors_seen[key] = errors_seen.get(key, 0) + 1
     inprocess = args.inprocess.read_text(encoding="utf-8") if args.inprocess and args.inprocess.exists() else None
+    by_kind = {r["kind"]: r for r in rows}
+    tick_ratio = "not measured"
+    if by_kind.get("tick", {}).get("count"):
+        ping_s, tick_s = by_kind["ping"]["s50"], by_kind["tick"]["s50"]
+        tick_ratio = (f"server p50 {tick_s:.1f} ms against ping's {ping_s:.1f} ms in the same load, so a worker "
+                      f"serves ticks at {ping_s / tick_s * 100:.0f} % of the bare view's rate (target ≥ 20 %)")
+    extra = wrk_table(wrk_results, memory, seconds=args.wrk_seconds, connections=args.wrk_connections,
+                      tick_ratio=tick_ratio)
+    extra.insert(2, f"Load average (1 min) before / after wrk: {wrk_load_before[0]:.2f} / {wrk_load_after[0]:.2f}.")
+    extra.insert(3, "")
     write_results(args.results, rows=rows, args=args, info=info, problems=problems, errors_seen=errors_seen,
-                  inprocess=inprocess, users=users, started=started, duration=duration, phases=phases)
+                  inprocess=inprocess, users=users, started=started, duration=duration, phases=phases, extra=extra)
 
     print(f"\nload: gunicorn --workers {args.workers} on PostgreSQL {info['PostgreSQL']}, {len(users)} users, "
           f"{duration:.1f} s measured after {args.warmup:g} s warm-up; {info['cores']} cores "

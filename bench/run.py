@@ -115,6 +115,22 @@ def main() -> None:
             ("xlsx-30", f"{xlsx}?plan={plan.pk}&quarter=2", few * 3, 2),
             ("xlsx-300", f"{xlsx}?plan={big.pk}&quarter=2", few * 3, 2),
         ]
+        # ---- DEPARTMENT ROLL-UP: placeholder for issue 19's target ---------------------------------
+        # "100 units × 30 indicators at most 3× the 30-indicator dashboard". The roll-up is another
+        # engineer's work (i18, reports/rollup.py, in parallel); when it is merged, build 100 unit plans
+        # of 30 indicators here (sampledata.plans.make_plan in a loop, department=plan.org_unit.parent)
+        # and add its page. Until then it is reported as not measured, never as met.
+        from django.urls import NoReverseMatch
+
+        try:
+            rollup_url = reverse("reports:rollup")
+        except NoReverseMatch:
+            rollup_url = None
+        if rollup_url:
+            for n in range(100 - 2):
+                make_plan(name=f"หน่วยงานทดสอบ {n + 1}", indicators=30, department=plan.org_unit.parent, recorder=admin)
+            pages.append(("rollup-3000", rollup_url))
+        # ---------------------------------------------------------------------------------------------
         results = {}
         for name, url, count, warmup in pages:
             for _ in range(warmup):
@@ -153,6 +169,11 @@ def main() -> None:
                  f"{first_pdf / results['pdf-exec-30'][0]:.1f}× the warm median; "
                  + (f"fonts prepared in the background in {prepared * 1000:.0f} ms before it"
                     if prepared is not None else "no preparation before it (--cold-pdf)"))
+    if "rollup-3000" in results:
+        lines.append(f"rollup-3000 / dash-30: {results['rollup-3000'][0] / results['dash-30'][0]:.1f}× the time "
+                     f"(target ≤ 3×)")
+    else:
+        lines.append("rollup-3000: NOT MEASURED: the department roll-up (i18, reports:rollup) is not in this tree")
     print("\n".join(lines))
     if args.save:
         args.save.parent.mkdir(parents=True, exist_ok=True)

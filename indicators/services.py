@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 
 from core import thai
 
+from . import versions
+
 from .models import (
     ActionPlan,
     CoreValue,
@@ -166,6 +168,7 @@ def plan_load(*, data: dict, replace: bool = False) -> LoadResult:
     re-run of `make run` never undoes an administrator's edits), unless
     replace is set and it has no recorded progress.
     """
+    versions.everything_changed()  # units, people and plans of the year may change
     department, group = _plan_units(data)
     fy = fiscal_year_ensure(year_be=int(data["fiscal_year"]))
     existing = ActionPlan.objects.filter(org_unit=group, fiscal_year=fy).first()
@@ -225,6 +228,7 @@ def org_unit_move_problem(*, unit: OrgUnit, new_parent: OrgUnit | None) -> str |
 @transaction.atomic
 def org_unit_move(*, unit: OrgUnit, new_parent: OrgUnit | None, by) -> OrgUnit:
     """Put unit (with everything under it) under new_parent; refuses a cycle with a Thai message."""
+    versions.everything_changed()  # which plans a unit's 5G KPIs and people belong to changes
     import logging
 
     from django.core.exceptions import ValidationError
@@ -288,6 +292,7 @@ def _clean(value, *, what: str, limit: int = TEXT_MAX, required: bool = False) -
 
 def plan_change_record(*, plan: ActionPlan, by, action: str, summary: str, indicator: Indicator | None = None,
                        before=None, after=None) -> PlanChange:
+    versions.plan_changed(plan.pk)  # every plan administration edit records a change: cached pages go stale
     return PlanChange.objects.create(plan=plan, indicator=indicator, actor=by, action=action, summary=summary,
                                      before=before, after=after)
 
@@ -619,6 +624,7 @@ def criteria_write(*, indicator: Indicator, by, sets: dict, title: str = "") -> 
 @transaction.atomic
 def policy_kpi_update(*, kpi: PolicyKPI, plan: ActionPlan, by, name: str, target_value, target_unit: str,
                       higher_is_better: bool = True) -> PolicyKPI:
+    versions.everything_changed()  # a KPI of a unit is shown on the plans of the units below it
     kpi = PolicyKPI.objects.select_for_update().get(pk=kpi.pk)
     try:
         value = Decimal(str(target_value).replace(",", ""))

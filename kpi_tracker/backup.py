@@ -30,6 +30,7 @@ files moved so far are removed again when anything fails).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
@@ -47,6 +48,7 @@ import django
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.core.files import File
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -187,6 +189,23 @@ def _sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _storage():
+    """The evidence files' storage (STORAGES): every read and write goes through it, never a path under
+    MEDIA_ROOT, so the files may live in S3-compatible object storage (issue 19, many servers)."""
+    from assessments.models import Evidence
+
+    return Evidence._meta.get_field("file").storage
+
+
+def _sha256_stored(storage, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with storage.open(name, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _safe_name(name: str) -> PurePosixPath:
     """A stored file name, refused if it could escape the evidence folder."""
     path = PurePosixPath(name)
@@ -206,7 +225,7 @@ def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: 
     """Write the archive; refuses missing or altered evidence files unless skip_damaged."""
     output = Path(output)
     output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a folder we create: the server's account only
-    root = Path(settings.MEDIA_ROOT)
+    storage = _storage()
     connection = connections[using]
     with tempfile.TemporaryDirectory(prefix="kpi-backup-") as tmp:
         data_path = Path(tmp) / DATA
@@ -225,7 +244,7 @@ def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: 
             )
             names = _evidence_names(using)
 
-        files, problems = _check_evidence(root, names, expected)
+        files, problems = _check_evidence(storage, names, expected)
         if problems and not skip_damaged:
             raise BackupError(
                 "ไฟล์เอกสารหลักฐานบางไฟล์หายหรือถูกแก้ไข จึงไม่สำรองข้อมูล "
@@ -245,19 +264,19 @@ def create_backup(output: Path, *, using: str = DEFAULT_DB_ALIAS, skip_damaged: 
             "files": files,
             "skipped": skipped,
         }
-        _write_archive(output, manifest, data_path, root, files)
+        _write_archive(output, manifest, data_path, storage, files)
     return Result(output, counts, len(files), sum(f["size"] for f in files), skipped)
 
 
-def _check_evidence(root: Path, names, expected: dict) -> tuple[list[dict], list[str]]:
-    """(the evidence files to archive, the Thai problems of missing or altered ones)."""
+def _check_evidence(storage, names, expected: dict) -> tuple[list[dict], list[str]]:
+    """(the evidence files to archive, the Thai problems of missing or altered ones), read through the storage."""
     files, problems = [], []
     for name in names:
-        path = root / _safe_name(name)
-        if not path.is_file():
+        safe = str(_safe_name(name))
+        if not storage.exists(safe):
             problems.append(f"ไม่พบไฟล์ {name}")
             continue
-        sha, size = _sha256_file(path)
+        sha, size = _sha256_stored(storage, safe)
         if expected.get(name) and expected[name] != sha:
             problems.append(f"ไฟล์ {name} ไม่ตรงกับ sha256 ที่บันทึกไว้ในฐานข้อมูล")
             continue
@@ -265,7 +284,7 @@ def _check_evidence(root: Path, names, expected: dict) -> tuple[list[dict], list
     return files, problems
 
 
-def _write_archive(output: Path, manifest: dict, data_path: Path, root: Path, files: list[dict]) -> None:
+def _write_archive(output: Path, manifest: dict, data_path: Path, storage, files: list[dict]) -> None:
     """The signed manifest, the data and the files, written beside the target and renamed when complete."""
     partial = output.with_name(output.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # passwords hashes inside
@@ -279,7 +298,10 @@ def _write_archive(output: Path, manifest: dict, data_path: Path, root: Path, fi
                 tar.addfile(info, io.BytesIO(content))
             tar.add(data_path, arcname=DATA, recursive=False)
             for f in files:
-                tar.add(root / f["name"], arcname=FILES + f["name"], recursive=False)
+                info = tarfile.TarInfo(FILES + f["name"])
+                info.size, info.mtime, info.mode = f["size"], int(dt.datetime.now().timestamp()), 0o600
+                with storage.open(f["name"], "rb") as fh:
+                    tar.addfile(info, fh)
         os.replace(partial, output)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -419,19 +441,18 @@ def verify_backup(archive: Path) -> dict:
 
 def restore_backup(archive: Path, *, using: str = DEFAULT_DB_ALIAS) -> Result:
     archive = Path(archive)
-    root = Path(settings.MEDIA_ROOT)
+    storage = _storage()
     _check_target(using)
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Staged inside the evidence folder so moving a file into place is a rename on one file system.
-    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=root))
-    moved: list[Path] = []
+    # Staged in a private temporary folder, then written through the storage API (the evidence
+    # may be in object storage); files written are deleted again if anything fails.
+    staging = Path(tempfile.mkdtemp(prefix="kpi-restore-"))
+    moved: list[str] = []
     try:
         manifest, data_path, found = _read_archive(archive, staging)
         _check_manifest(manifest, using)
         for name in found:
-            dest = root / name
-            if dest.exists():
-                sha, size = _sha256_file(dest)
+            if storage.exists(name):
+                sha, size = _sha256_stored(storage, name)
                 listed = next(f for f in manifest["files"] if f["name"] == name)
                 if (sha, size) != (listed["sha256"], listed["size"]):
                     raise BackupError(f"มีไฟล์ {name} อยู่แล้วในโฟลเดอร์เอกสารหลักฐานและเนื้อไฟล์ต่างกัน จึงไม่กู้คืนทับ")
@@ -444,16 +465,21 @@ def restore_backup(archive: Path, *, using: str = DEFAULT_DB_ALIAS) -> Result:
                         if manifest["counts"].get(k) != counts.get(k)}
                 raise BackupError(f"จำนวนแถวหลังกู้คืนไม่ตรงกับ manifest (ที่คาด, ที่ได้): {diff}")
             for name, staged in found.items():
-                dest = root / name
-                if dest.exists():
+                if storage.exists(name):
                     continue  # the same bytes, checked above
-                dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                os.replace(staged, dest)
-                moved.append(dest)
+                with open(staged, "rb") as fh:
+                    saved = storage.save(name, File(fh, name=name))
+                moved.append(saved)
+                if saved != name:
+                    raise BackupError(f"ที่เก็บเอกสารหลักฐานบันทึกไฟล์ {name} เป็นชื่ออื่น ({saved}) จึงไม่กู้คืน")
     except BaseException:
-        for path in moved:
-            path.unlink(missing_ok=True)
+        for name in moved:
+            with contextlib.suppress(Exception):
+                storage.delete(name)
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    from django.core.cache import cache
+
+    cache.clear()  # a cache kept from before the database was emptied may hold pages of its plans
     return Result(archive, counts, len(found), sum(f["size"] for f in manifest["files"]), manifest.get("skipped", []))

@@ -22,6 +22,7 @@ tagged); pypdf appends the evidence PDFs and writes the outline.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -173,7 +174,9 @@ def prepare(item: AnnexItem) -> None:
             item.kind = NOTE
         else:
             item.kind = IMAGE
-            item.image_uri = Path(item.file.path).resolve().as_uri()
+            # A data: URI of the bytes read through the storage API, never a file path: the evidence
+            # may be in object storage (S3) with no local file at all (issue 19, many servers).
+            item.image_uri = f"data:{item.content_type};base64,{base64.b64encode(data).decode('ascii')}"
     else:
         item.kind = OTHER
 

@@ -11,16 +11,21 @@ fixed, whatever the number of indicators (see reports.rows).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +35,7 @@ from assessments.forms import BuddhistDateField
 from assessments.access import can_direct_plan
 from assessments.levels import Status
 from assessments.selectors import current_round
+from indicators import versions
 from indicators.models import ActionPlan, OrgUnit, PolicyKPI
 from indicators.querysets import scope_of
 from core import thai
@@ -226,18 +232,53 @@ def attention(rows: list[IndicatorRow], as_of: dt.date, stale_days: int) -> list
     ]
 
 
-def _trend_charts(data, rows: list[IndicatorRow]) -> dict:
-    """The year's trends as inline SVG (they print): each shown indicator's level, each 5G KPI's values."""
+def _kpi_charts(data, token: str) -> dict:
+    """Each 5G KPI's values as inline SVG (they print); cached with the plan's version like the rows."""
+    from reports import charts
+
+    key = f"kpi:dash-kpi-charts:{token}:{data.plan.pk}:{data.as_of.isoformat()}"
+    out = cache.get(key)
+    if out is None:
+        start, end = thai.fiscal_year_bounds(data.plan.fiscal_year.year_be)
+        out = {k.kpi_id: charts.kpi_trend_chart(k, starts_on=start, ends_on=end, thai_digits=False) for k in data.kpis}
+        cache.set(key, out, BODY_CACHE_SECONDS)
+    return out
+
+
+def _level_chart(data, rows: list[IndicatorRow]) -> str:
+    """The year's level of each shown indicator as inline SVG."""
     from reports import charts
 
     start, end = thai.fiscal_year_bounds(data.plan.fiscal_year.year_be)
-    out = {"kpis": {k.kpi_id: charts.kpi_trend_chart(k, starts_on=start, ends_on=end, thai_digits=False)
-                    for k in data.kpis}}
-    if rows:
-        out["levels"] = charts.level_trend_chart(
-            sorted(rows, key=lambda r: r.number), starts_on=start, ends_on=end, as_of=data.as_of, thai_digits=False
-        )
-    return out
+    return charts.level_trend_chart(
+        sorted(rows, key=lambda r: r.number), starts_on=start, ends_on=end, as_of=data.as_of, thai_digits=False
+    )
+
+
+BODY_TEMPLATE = "reports/_dashboard_body.html"
+BODY_CACHE_SECONDS = 3600
+
+
+def dashboard_body(ctx: dict, data, token: str) -> str:
+    """The table, the section summary and the level trend, rendered once per version and view.
+
+    Issue 19: rendering the long table was most of the dashboard's time (about 2 ms per
+    indicator). What it shows depends only on the plan's data (the row source, under the
+    plan's version token, which every write replaces: indicators/versions.py) and on the
+    view's parameters (plan, date, round, filters, sort, grouping, language), never on who
+    reads it: no form, no CSRF token, no name of the reader. So the HTML is cached under
+    all of those; a write makes the next reader render it again.
+    """
+    parts = (token, ctx["sort_query"], ctx["status_query"], ctx["filters"]["status"], ctx["filters"]["q"],
+             translation.get_language())
+    key = "kpi:dash-body:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        rows = ctx["rows"]
+        charts = {**ctx["charts"], **({"levels": _level_chart(data, rows)} if rows else {})}
+        html = render_to_string(BODY_TEMPLATE, {**ctx, "charts": charts})
+        cache.set(key, html, BODY_CACHE_SECONDS)
+    return mark_safe(html)
 
 
 class KPIMeasurementForm(forms.Form):
@@ -279,6 +320,7 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     if selected is None:
         ctx.update({"as_of": as_of, "rows": [], "no_rounds": True})
         return ctx
+    token = versions.token(plan.pk)
     data = row_source.build_rows(plan=plan, as_of=as_of, round=selected, rounds=rounds)
     all_rows = data.rows
 
@@ -355,7 +397,7 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
             "can_record_kpi": can_direct_plan(user, plan),
             "kpi_form": kpi_form,
             "kpi_form_for": kpi_form_for,
-            "charts": _trend_charts(data, rows),
+            "charts": {"kpis": _kpi_charts(data, token)},
             "is_default_date": as_of == plan_default_as_of(plan, today),
             # Links that change one thing and keep the rest of the view.
             "date_query": urlencode(keep),
@@ -366,6 +408,7 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
             "report_query": report_query,
         }
     )
+    ctx["body"] = dashboard_body(ctx, data, token)
     return ctx
 
 

@@ -26,12 +26,14 @@ and their values (1).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Max, Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +41,7 @@ from assessments import levels
 from assessments.levels import Status
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
 from assessments.selectors import RoundProgress, RoundReport, current_round, progress_for  # noqa: F401 (RoundReport: the field's type)
+from indicators import versions
 from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
 from core import thai
 
@@ -417,10 +420,43 @@ def build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round | None = None, 
     """Rows, summaries and 5G KPI rows of one plan for one round as of one date.
 
     `round` defaults to the round current on the date (assessments.selectors.current_round).
+
+    Cached (issue 19): the result is the same for everyone who may see the plan, and
+    pages read it far more often than anyone writes, so it is kept in Django's cache
+    (Redis when REDIS_URL is set) under the plan's version (indicators/versions.py),
+    which every write to the plan replaces: a reader never gets rows older than the
+    last write. A hit costs one cache read and unpickling instead of the 10 queries
+    and the Python work below; the query count of a page stays fixed either way
+    (tests pin it with the cache cold and warm). The translated labels in the rows are
+    lazy or taken from the active language when built: the key includes the language.
     """
     rounds = rounds if rounds is not None else plan_rounds(plan)
     if round is None:
         round = current_round(rounds, as_of)
+    key = _cache_key(plan, as_of, round, rounds, indicator_ids)
+    data = cache.get(key)
+    if data is None:
+        data = _build_rows(plan=plan, as_of=as_of, round=round, rounds=rounds, indicator_ids=indicator_ids)
+        cache.set(key, data, ROWS_CACHE_SECONDS)
+    else:
+        # The caller's own objects, not the unpickled copies (they may have read more of them).
+        data.plan, data.round, data.rounds = plan, round, rounds
+    return data
+
+
+ROWS_CACHE_SECONDS = 3600
+
+
+def _cache_key(plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[Round], indicator_ids) -> str:
+    ids = "all" if indicator_ids is None else hashlib.sha1(",".join(map(str, sorted(indicator_ids))).encode()).hexdigest()
+    round_ids = ",".join(str(r.pk) for r in rounds)
+    round_id = round.pk if round else 0
+    return (f"kpi:rows:{versions.token(plan.pk)}:{plan.pk}:{as_of.isoformat()}:{round_id}:{round_ids}:{ids}:"
+            f"{translation.get_language()}")
+
+
+def _build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[Round],
+                indicator_ids: list[int] | None = None) -> PlanRows:
     owners_qs = IndicatorOwner.objects.select_related("person__org_unit").order_by("order")
     indicators_qs = (
         Indicator.objects.filter(plan=plan)

@@ -8,7 +8,8 @@ the machine): each slot is a file under VAR_DIR/throttle held with flock. A
 request that finds no free slot is answered at once (429 for the user's own
 limit, 503 for the total) with a Thai page and Retry-After, instead of waiting
 in a worker. The kernel releases a slot when its holder ends, even when a
-worker is killed mid-render, so nothing has to expire.
+worker is killed mid-render, so nothing has to expire. With REDIS_URL set the slots are
+Redis locks instead, shared by every machine (see _shared_slot).
 """
 
 from __future__ import annotations
@@ -31,9 +32,48 @@ def _folder() -> Path:
     return folder
 
 
+# Many servers (issue 19): file locks bound one machine only. With REDIS_URL set, the slots are
+# Redis locks (redis-py's Lock: SET NX with a random token, released only by its holder), shared
+# by every worker of every machine. A worker killed mid-render cannot release its lock, so each
+# lock expires after SLOT_SECONDS (longer than any rendering: gunicorn kills a worker after 30 s).
+SLOT_SECONDS = 120
+
+
+def _redis():
+    import redis
+
+    global _client
+    if _client is None or _client[0] != settings.REDIS_URL:
+        _client = (settings.REDIS_URL, redis.Redis.from_url(settings.REDIS_URL))
+    return _client[1]
+
+
+_client = None
+
+
+@contextlib.contextmanager
+def _shared_slot(prefix: str, slots: int):
+    held = None
+    for n in range(max(1, slots)):
+        lock = _redis().lock(f"kpi:throttle:{prefix}-{n}", timeout=SLOT_SECONDS)
+        if lock.acquire(blocking=False):
+            held = lock
+            break
+    try:
+        yield held is not None
+    finally:
+        if held is not None:
+            with contextlib.suppress(Exception):  # expired meanwhile: nothing to release
+                held.release()
+
+
 @contextlib.contextmanager
 def _slot(prefix: str, slots: int):
     """Yields True while holding one of `slots` slots named prefix-N, False when all are taken."""
+    if getattr(settings, "REDIS_URL", ""):
+        with _shared_slot(prefix, slots) as held:
+            yield held
+        return
     held = None
     for n in range(max(1, slots)):
         fd = os.open(_folder() / f"{prefix}-{n}.lock", os.O_RDWR | os.O_CREAT, 0o600)

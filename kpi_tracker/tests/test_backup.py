@@ -213,15 +213,17 @@ def test_a_failure_half_way_leaves_nothing_behind(plan, users, rounds, evidence_
     archive = tmp_path / "b.tar.gz"
     call_command("backup", output=archive)
     empty_everything(evidence_root)
-    real_replace, calls = backup.os.replace, []
+    # Files are written through the storage API (issue 19): the third write finds the disk full.
+    storage = backup._storage()
+    real_save, calls = storage.save, []
 
-    def disk_full_on_the_third_file(src, dst):
-        calls.append(dst)
+    def disk_full_on_the_third_file(name, content, *args, **kwargs):
+        calls.append(name)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
+        return real_save(name, content, *args, **kwargs)
 
-    monkeypatch.setattr(backup.os, "replace", disk_full_on_the_third_file)
+    monkeypatch.setattr(storage, "save", disk_full_on_the_third_file)
     with pytest.raises(OSError, match="No space left"):
         call_command("restore", str(archive))
     assert len(calls) == 3

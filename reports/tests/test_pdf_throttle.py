@@ -4,6 +4,7 @@ a Thai "try again" page at once instead of holding a worker."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ BUSY = "กำลังจัดทำรายงานอยู่"
 @pytest.fixture(autouse=True)
 def _own_var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path
+    settings.REDIS_URL = ""  # the file locks; the Redis slots are tested at the end
     settings.REPORT_PDF_CONCURRENCY = 1
     settings.REPORT_PDF_PER_USER = 1
 
@@ -112,3 +114,29 @@ def test_concurrent_renderings_never_exceed_the_limits(monkeypatch):
     assert peak[0] == 1
     assert statuses.count(200) >= 1
     assert all(s in (200, 429, 503) for s in statuses), statuses
+
+
+REDIS_TEST_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
+
+
+def test_with_redis_a_slot_held_on_another_machine_gives_a_503(client, users, plan, settings):
+    """Many servers (issue 19): with REDIS_URL the slots are Redis locks that every machine sees."""
+    import redis
+
+    settings.REDIS_URL = REDIS_TEST_URL
+    server = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        server.ping()
+    except redis.ConnectionError:
+        pytest.fail(f"Redis is not running at {REDIS_TEST_URL}: start redis-server (.ci/run does)")
+    other_machine = server.lock("kpi:throttle:pdf-all-0", timeout=30)
+    assert other_machine.acquire(blocking=False)
+    client.force_login(users["viewer"])
+    try:
+        busy = client.get(pdf_url(plan))
+        assert busy.status_code == 503 and BUSY in busy.content.decode()
+    finally:
+        other_machine.release()
+    done = client.get(pdf_url(plan))
+    assert done.status_code == 200 and done["Content-Type"] == "application/pdf"
+    assert not server.exists("kpi:throttle:pdf-all-0"), "the slot is released after the rendering"
