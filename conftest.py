@@ -42,6 +42,8 @@ def _empty_cache():
 def _evidence_in_tmp(settings, tmp_path_factory):
     """Uploaded evidence goes to a throw-away folder, never the developer's var/evidence."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("evidence")
+    # The PDF throttle's slot files too: tests in parallel processes never hold each other's slots.
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")
 
 
 @pytest.fixture
