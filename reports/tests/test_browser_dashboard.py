@@ -20,14 +20,14 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.tests.test_browser import browser  # noqa: F401  (fixture)
+from kpi_tracker.tests import pages as page_inventory
 from kpi_tracker.tests.test_permission_matrix import MATRIX, ROLES, world  # noqa: F401  (world: fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (1280, 390)
-# Downloads and bare answers, not pages.
-NOT_PAGES = {"reports:scorecard-pdf", "reports:scorecard-xlsx", "reports:ping", "assessments:evidence-download",
-             "reports:rollup-pdf", "reports:rollup-xlsx", "reports:scorecard-annex", "indicators:plan-template"}
+# Files, JSON and downloads are not pages: the one list the page checks keep (kpi_tracker/tests/pages.py).
+NOT_PAGES = set(page_inventory.NOT_PAGES)
 
 # The page's width, and every element wider inside than its box. Skipped: elements with no box
 # of their own (inline: clientWidth 0), visually hidden ones (1 px by design), and SVG internals.
