@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessments.levels import Status
+from assessments.levels import Status, Timeliness
 from assessments.models import HistoryEntry, PolicyKPIMeasurement
 from indicators.models import (ActionPlan, CriteriaSet, FiscalYear, Indicator, IndicatorOwner, MilestoneStep, OrgUnit,
                                PolicyKPI, Round, Target)
 from core import thai
+from reports.rollup import SORTS as ROLLUP_SORTS
+from reports.rollup import STATUS_FILTERS as ROLLUP_STATUS_FILTERS
 
 
 class BEDateField(serializers.Field):
@@ -271,3 +273,85 @@ class ListQuerySerializer(serializers.Serializer):
     plan = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text=_("รหัสแผน"))
     round = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text=_("รหัสรอบ"))
     status = serializers.ChoiceField(required=False, choices=ActionPlan.Status.choices, help_text=_("สถานะแผน"))
+
+
+# --- the department roll-up (reports.rollup.build_rollup's dataclasses, as they are) ------------
+
+TIMELINESS_CHOICES = [(t, str(Timeliness.LABELS[t])) for t in Timeliness.ORDER]
+
+
+class RollupSubmissionSerializer(serializers.Serializer):
+    round = serializers.IntegerField(source="round_id")
+    label = serializers.CharField()
+    closes_on = serializers.DateField()
+    closes_on_be = be_date("closes_on")
+    counts = serializers.DictField(child=serializers.IntegerField(),
+                                   help_text=_("จำนวนตัวชี้วัดที่ส่งตรงเวลา (on_time) ล่าช้า (late) ยังไม่ส่ง (not_submitted)"))
+    status = serializers.ChoiceField(choices=TIMELINESS_CHOICES, help_text=_("การส่งผลของหน่วยงานในรอบนี้"))
+    status_label = serializers.CharField()
+
+
+class RollupRowSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(source="plan_id")
+    unit = serializers.IntegerField(source="unit_id")
+    unit_name = serializers.CharField(source="unit")
+    kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
+    kind_label = serializers.CharField()
+    region = serializers.IntegerField(help_text=_("ภาค ๑-๙ ของสำนักงานจังหวัดและสาขา; 0 สำหรับหน่วยงานส่วนกลาง"))
+    region_label = serializers.CharField()
+    depth = serializers.IntegerField(help_text=_("ระดับในผังหน่วยงาน (กรม = 0)"))
+    summary = SectionSummarySerializer(help_text=_("ตัวเลขเดียวกับสรุปในหน้าแดชบอร์ดของหน่วยงาน"))
+    submissions = RollupSubmissionSerializer(many=True, help_text=_("การส่งผลทุกรอบของปี ตามลำดับ"))
+    selected_submission = RollupSubmissionSerializer(allow_null=True, help_text=_("การส่งผลในรอบที่เลือก"))
+    last_update = serializers.DateTimeField(allow_null=True)
+    last_update_be = be_date("last_update")
+
+
+class RollupTotalsSerializer(serializers.Serializer):
+    units = serializers.IntegerField()
+    summary = SectionSummarySerializer()
+    submission_counts = serializers.DictField(child=serializers.IntegerField(),
+                                              help_text=_("จำนวนหน่วยงานตามการส่งผลในรอบที่เลือก"))
+
+
+class RollupFiltersSerializer(serializers.Serializer):
+    year = serializers.CharField(required=False)
+    round = serializers.CharField(required=False)
+    kind = serializers.CharField(required=False)
+    region = serializers.CharField(required=False)
+    status = serializers.CharField(required=False)
+
+
+class RollupSerializer(serializers.Serializer):
+    year_be = serializers.IntegerField(source="fiscal_year.year_be", allow_null=True)
+    years = serializers.ListField(child=serializers.IntegerField(), help_text=_("ปีงบประมาณ (พ.ศ.) ที่มีแผนที่คุณเห็น"))
+    rounds = NestedRoundSerializer(many=True)
+    round = NestedRoundSerializer(allow_null=True)
+    as_of = serializers.DateField(allow_null=True)
+    as_of_be = be_date("as_of")
+    filters = RollupFiltersSerializer(help_text=_("ตัวกรองที่ใช้จริง (ค่าว่าง = ไม่กรอง)"))
+    sort = serializers.CharField()
+    desc = serializers.BooleanField()
+    all_units = serializers.IntegerField(help_text=_("จำนวนหน่วยงานในปีนี้ก่อนกรอง"))
+    count = serializers.SerializerMethodField(help_text=_("จำนวนแถวหลังกรอง"))
+    totals = RollupTotalsSerializer()
+    rows = RollupRowSerializer(many=True)
+
+    def get_count(self, rollup) -> int:
+        return len(rollup.rows)
+
+
+class RollupQuerySerializer(serializers.Serializer):
+    """The roll-up page's filters (reports.rollup.build_rollup), as the page takes them."""
+
+    year = serializers.IntegerField(required=False, min_value=2400, max_value=2800,
+                                    help_text=_("ปีงบประมาณ (พ.ศ.) (ค่าเริ่มต้น: ปีปัจจุบัน หรือปีล่าสุดที่มีแผน)"))
+    round = serializers.ChoiceField(required=False, choices=[(6, _("รอบ ๖ เดือน")), (12, _("รอบ ๑๒ เดือน"))],
+                                    help_text=_("รอบ ๖ หรือ ๑๒ เดือน (ค่าเริ่มต้น: รอบที่อยู่ในวันนี้)"))
+    kind = serializers.ChoiceField(required=False, choices=OrgUnit.Kind.choices, help_text=_("ประเภทหน่วยงาน"))
+    region = serializers.IntegerField(required=False, min_value=1, max_value=9, help_text=_("ภาค ๑-๙"))
+    status = serializers.ChoiceField(required=False, choices=[(k, str(v)) for k, v in ROLLUP_STATUS_FILTERS.items()],
+                                     help_text=_("หน่วยงานที่มีตัวชี้วัดหรือการส่งผลในสถานะนี้ (รอบที่เลือก)"))
+    sort = serializers.ChoiceField(required=False, choices=[(k, str(v)) for k, v in ROLLUP_SORTS.items()],
+                                   help_text=_("เรียงตาม (ค่าเริ่มต้น: หน่วยงาน ตามลำดับตัวอักษรไทย)"))
+    desc = serializers.BooleanField(required=False, default=False, help_text=_("เรียงจากมากไปน้อย"))

@@ -16,5 +16,6 @@ router.register("kpis", views.PolicyKPIViewSet, basename="kpi")
 urlpatterns = [
     path("v1/schema/", views.SchemaView.as_view(), name="schema"),
     path("v1/docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/rollup/", views.RollupView.as_view(), name="rollup"),
     path("v1/", include(router.urls)),
 ]

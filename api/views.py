@@ -18,18 +18,21 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status as http
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from assessments import services
+from indicators.querysets import scope_of
 from reports import rows as row_source
+from reports.rollup import build_rollup
 from reports.dashboard import parse_as_of
 
 from . import selectors
 from .serializers import (FiscalYearSerializer, HistorySerializer, IndicatorSerializer, ListQuerySerializer,
                           OrgUnitSerializer, PlanSerializer, PolicyKPISerializer, ProgressQuerySerializer,
-                          ProgressSerializer, RoundSerializer)
+                          ProgressSerializer, RollupQuerySerializer, RollupSerializer, RoundSerializer)
 
 ID_REGEX = r"[0-9]{1,9}"
 
@@ -227,6 +230,34 @@ class PolicyKPIViewSet(ReadOnlyViewSet):
             if "unit" in f:
                 qs = qs.filter(org_unit_id=f["unit"])
         return qs
+
+
+class RollupView(APIView):
+    """The department roll-up: reports.rollup.build_rollup for the token's user, as the page renders it.
+
+    Open to whoever may open the page (anyone appointed to read a subtree; others 403); the
+    rows are the units whose plans the user sees. The page has no pagination, so neither has this.
+    """
+
+    @extend_schema(
+        summary=lazy("ภาพรวมระดับกรม: หนึ่งแถวต่อหน่วยงาน (ตัวเลขเดียวกับหน้าภาพรวมระดับกรม)"),
+        parameters=[RollupQuerySerializer],
+        responses={200: RollupSerializer,
+                   400: OpenApiResponse(description=lazy("ค่าที่ส่งมาไม่ถูกต้อง")),
+                   403: OpenApiResponse(description=lazy("เปิดให้ผู้ที่ได้รับแต่งตั้งให้ดูหน่วยงานเท่านั้น"))},
+    )
+    def get(self, request):
+        if not scope_of(request.user).sees_rollup:
+            raise PermissionDenied(_("ภาพรวมระดับกรมเปิดให้ผู้บริหาร ผู้ติดตามประเมินผล ผู้อำนวยการ และผู้ดูแลระบบ"))
+        query = RollupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = {k: str(v) for k, v in query.validated_data.items() if k != "desc"}
+        if query.validated_data.get("desc"):
+            params["desc"] = "1"
+        rollup = build_rollup(user=request.user, params=params, today=services.today())
+        if "year" in params and rollup.fiscal_year is not None and rollup.fiscal_year.year_be != int(params["year"]):
+            raise ValidationError({"year": [_("ไม่มีแผนของปีงบประมาณนี้ที่คุณเห็น")]})
+        return Response(RollupSerializer(rollup).data)
 
 
 # --- the description -------------------------------------------------------------------

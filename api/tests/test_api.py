@@ -231,6 +231,6 @@ def test_the_schema_is_valid_openapi_3(client):
     validate_schema(schema)  # drf-spectacular's check against the OpenAPI 3 JSON schema; raises when broken
     paths = set(schema["paths"])
     assert {"/api/v1/plans/", "/api/v1/plans/{id}/progress/", "/api/v1/indicators/{id}/history/", "/api/v1/kpis/",
-            "/api/v1/years/", "/api/v1/rounds/", "/api/v1/units/"} <= paths
+            "/api/v1/years/", "/api/v1/rounds/", "/api/v1/units/", "/api/v1/rollup/"} <= paths
     # Read-only: no operation but GET.
     assert {method for ops in schema["paths"].values() for method in ops if method != "parameters"} == {"get"}

@@ -49,6 +49,7 @@ NOT_PAGES = {
     "api:indicator-history": "JSON for other systems",
     "api:kpi-list": "JSON for other systems",
     "api:kpi-detail": "JSON for other systems",
+    "api:rollup": "JSON for other systems",
     "reports:rollup-pdf": "the department roll-up as PDF",
     "reports:rollup-xlsx": "the department roll-up as Excel",
 }

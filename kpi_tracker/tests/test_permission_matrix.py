@@ -159,6 +159,9 @@ MATRIX: dict[str, Case] = {
                                   post=signed_in(405, anonymous=401)),
     "api:kpi-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
     "api:kpi-detail": Case(args="kpi", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    # The department roll-up in the API: whoever may open its page (an appointment to read a subtree), else 403.
+    "api:rollup": Case(get=only({"viewer", "director", "admin"}, 200, 403, anonymous=401),
+                       post=signed_in(405, anonymous=401)),
     # Issue 18: the department roll-up and its downloads, for everyone appointed to read a subtree (viewer,
     # director, administrator; monitors too: assessments/tests/test_access_rules.py); staff without one: 403.
     # A director of a sibling unit sees only his own units' rows (reports/tests/test_rollup.py).
