@@ -35,7 +35,7 @@ def test_admin_writes_the_steps_of_20_and_staff_ticks_them(new_page, live_server
     page.get_by_role("link", name="จัดการแผน").click()
     page.get_by_role("link", name=f"{plan.org_unit.name} · ปีงบประมาณ พ.ศ. 2565").click()
     shot(page, "plan-detail-1280")
-    page.get_by_role("link", name="เกณฑ์และค่าเป้าหมายของตัวชี้วัดที่ 20").click()
+    page.get_by_role("link", name="เกณฑ์/เป้าหมาย ตัวชี้วัดที่ 20", exact=True).click()
     for n, text in enumerate(STEPS, start=1):
         page.get_by_label(f"ขั้นตอนที่ {n}", exact=True).fill(text)
     shot(page, "criteria-1280")
@@ -61,7 +61,7 @@ def test_copy_rename_publish_and_owners_see_2566(new_page, live_server, users, p
     admin.get_by_text("สร้างร่างแผนปีงบประมาณ พ.ศ. 2566แล้ว").wait_for()
     draft = ActionPlan.objects.get(fiscal_year__year_be=2566)
     assert draft.status == "draft"
-    admin.get_by_role("link", name="แก้ไขตัวชี้วัดที่ 30").click()
+    admin.get_by_role("link", name="แก้ไข ตัวชี้วัดที่ 30", exact=True).click()
     admin.locator("#id_name").fill(RENAMED_30)
     admin.get_by_role("button", name="บันทึก", exact=True).click()
     admin.get_by_text("บันทึกตัวชี้วัดแล้ว").wait_for()
