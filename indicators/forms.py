@@ -18,6 +18,11 @@ def _text(label, *, required=False, max_length=None, widget=None, help_text=""):
                                            "max_length": _("ข้อความยาวเกินไป")})
 
 
+def _one_line(value: str) -> str:
+    """A name typed in a wrapping box is still one line: line breaks and runs of spaces become one space."""
+    return " ".join(str(value or "").split())
+
+
 class PlanForm(forms.Form):
     title = _text(_("ชื่อแผน"), required=True, max_length=255)
     vision = _text(_("วิสัยทัศน์"), widget=TEXTAREA)
@@ -77,7 +82,12 @@ class IndicatorForm(forms.Form):
                                 error_messages={"invalid": _("ลำดับต้องเป็นตัวเลข"), "required": _("กรุณาระบุลำดับ"),
                                                 "min_value": _("ลำดับต้องอยู่ระหว่าง 1 ถึง 999"),
                                                 "max_value": _("ลำดับต้องอยู่ระหว่าง 1 ถึง 999")})
-    name = _text(_("ชื่อตัวชี้วัด"), required=True, max_length=500)
+    # A long Thai name wraps in a two-line box instead of scrolling sideways inside a one-line field.
+    name = _text(_("ชื่อตัวชี้วัด"), required=True, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_name(self):
+        return _one_line(self.cleaned_data.get("name"))
+
     card_title = _text(_("ชื่อในรายละเอียดตัวชี้วัด"), max_length=500)
     category = _text(_("ประเภทตัวชี้วัด"), max_length=255)
     dimension = _text(_("มิติ"), max_length=255)
@@ -173,7 +183,11 @@ class CopyForm(forms.Form):
 
 
 class KPIForm(forms.Form):
-    name = _text(_("ตัวชี้วัด"), required=True, max_length=500)
+    name = _text(_("ตัวชี้วัด"), required=True, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_name(self):
+        return _one_line(self.cleaned_data.get("name"))
+
     target_value = forms.DecimalField(label=_("ค่าเป้าหมาย"), max_digits=12, decimal_places=2,
                                       error_messages={"invalid": _("ค่าเป้าหมายต้องเป็นตัวเลข"),
                                                       "required": _("กรุณาระบุค่าเป้าหมาย"),
