@@ -562,7 +562,7 @@ def main() -> int:
         setup_django(args.database, var_dir, evidence)
         env = clean_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1",
                         DATABASE_URL=args.database, KPI_VAR_DIR=str(var_dir), EVIDENCE_ROOT=str(evidence),
-                        AXES_PROXY_COUNT="1")
+                        AXES_PROXY_COUNT="1", SITE_URL="https://kpi.example.go.th")
         collectstatic(env, var_dir / "static")
         port = free_port()
         log_file = open(log, "ab")
