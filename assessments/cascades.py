@@ -20,20 +20,12 @@ from .selectors import current_round, progress_for
 
 
 @dataclass
-class ChildLine:
+class ChildLine(levels.ShowsProgress):
     indicator: Indicator
     level: int
     target: int | None
     status: str
     visible: bool
-
-    @property
-    def status_label(self) -> str:
-        return str(Status.LABELS[self.status])
-
-    @property
-    def status_colour(self) -> str:
-        return Status.COLOURS[self.status]
 
 
 @dataclass

@@ -46,6 +46,28 @@ class Status:
     ORDER = [MET, ON_TRACK, BEHIND, OVERDUE, UNDEFINED]
 
 
+class ShowsProgress:
+    """How a result with `status`, `level` and `target` is shown: its status label and colour and
+    the bar's widths. One mixin for every row type (selectors.RoundProgress, reports.rows.IndicatorRow
+    and RoundCell, cascades.ChildLine), so the display of a status is written once."""
+
+    @property
+    def status_label(self) -> str:
+        return str(Status.LABELS[self.status])
+
+    @property
+    def status_colour(self) -> str:
+        return Status.COLOURS[self.status]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.level / STEPS)
+
+    @property
+    def target_percent(self) -> int:
+        return round(100 * (self.target or 0) / STEPS)
+
+
 @dataclass(frozen=True)
 class StepState:
     number: int

@@ -44,7 +44,7 @@ class RoundReport:
 
 
 @dataclass
-class RoundProgress:
+class RoundProgress(levels.ShowsProgress):
     indicator: Indicator
     round: Round
     as_of: dt.date
@@ -58,14 +58,6 @@ class RoundProgress:
     @property
     def has_criteria(self) -> bool:
         return self.criteria_set is not None
-
-    @property
-    def status_label(self) -> str:
-        return str(levels.Status.LABELS[self.status])
-
-    @property
-    def status_colour(self) -> str:
-        return levels.Status.COLOURS[self.status]
 
     @property
     def assessment_as_of(self) -> RoundAssessment | None:
@@ -102,14 +94,6 @@ class RoundProgress:
         if a is None:
             return RoundReport("", "", "")
         return RoundReport(a.report_results, a.report_problems, a.report_remedies)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.level / levels.STEPS)
-
-    @property
-    def target_percent(self) -> int:
-        return round(100 * (self.target or 0) / levels.STEPS)
 
     @property
     def next_step(self) -> MilestoneStep | None:

@@ -58,7 +58,7 @@ def _owner_roles(indicators, person_id) -> dict[int, str]:
     return {i.pk: roles.get(i.pk, "all_staff") for i in indicators}
 
 
-TODO_ORDER = {"returned": 0, "draft": 1, "submitted": 2, "verified": 3}
+ROUND_STATE_ORDER = {"returned": 0, "draft": 1, "submitted": 2, "verified": 3}
 
 
 @login_required
@@ -83,7 +83,7 @@ def my_indicators(request):
         .select_related("plan__fiscal_year", "plan__org_unit")
         .order_by("plan__org_unit__tree_path", "number")
     )
-    groups = {key: [] for key in TODO_ORDER}
+    groups = {key: [] for key in ROUND_STATE_ORDER}
     rnd, as_of = None, today
     if indicators:
         plan = indicators[0].plan

@@ -77,7 +77,7 @@ class StepRow:
 
 
 @dataclass
-class RoundCell:
+class RoundCell(levels.ShowsProgress):
     """An indicator's result in one round (the selected one, or the other, one click away)."""
 
     round_id: int
@@ -92,24 +92,8 @@ class RoundCell:
     has_criteria: bool
 
     @property
-    def status_label(self) -> str:
-        return str(Status.LABELS[self.status])
-
-    @property
-    def status_colour(self) -> str:
-        return Status.COLOURS[self.status]
-
-    @property
     def review_status_label(self) -> str:
         return str(RoundAssessment.Status(self.review_status).label)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.level / levels.STEPS)
-
-    @property
-    def target_percent(self) -> int:
-        return round(100 * (self.target or 0) / levels.STEPS)
 
 
 @dataclass(frozen=True)
@@ -124,7 +108,7 @@ class OwnerPerson:
 
 
 @dataclass
-class IndicatorRow:
+class IndicatorRow(levels.ShowsProgress):
     """One indicator as every screen and paper shows it, for the selected round and date.
 
     Fields the charts use (reports.charts): number, name, level, target,
@@ -166,14 +150,6 @@ class IndicatorRow:
     round_report: RoundReport | None = None
 
     @property
-    def status_label(self) -> str:
-        return str(Status.LABELS[self.status])
-
-    @property
-    def status_colour(self) -> str:
-        return Status.COLOURS[self.status]
-
-    @property
     def review_status_label(self) -> str:
         return str(RoundAssessment.Status(self.review_status).label)
 
@@ -195,14 +171,6 @@ class IndicatorRow:
         if self.review_comment:
             parts.append(self.review_comment)
         return " – ".join(parts)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.level / levels.STEPS)
-
-    @property
-    def target_percent(self) -> int:
-        return round(100 * (self.target or 0) / levels.STEPS)
 
     @property
     def awaiting_review(self) -> bool:
