@@ -133,15 +133,12 @@ def default_period(fiscal_year: int, today: dt.date) -> Period:
 
 
 def parse_date(value: str) -> dt.date:
-    """YYYY-MM-DD; a year above 2400 is read as Buddhist Era (2565-03-31)."""
-    text = thai.to_arabic_digits((value or "").strip())
+    """A date as people type it (31/03/2565, Thai or Arabic digits) or as links carry it (2022-03-31;
+    a year of 2400 or more is Buddhist Era): core.thai.parse_input_date, the one reader of typed dates."""
     try:
-        year, month, day = (int(part) for part in text.split("-"))
-        if year > 2400:
-            year = thai.ce_year(year)
-        return dt.date(year, month, day)
+        return thai.parse_input_date((value or "").strip())
     except (ValueError, TypeError, OverflowError):  # OverflowError: a year of 20 digits
-        raise PeriodError(f"วันที่ “{value}” ไม่ถูกต้อง กรุณาระบุในรูปแบบ ปี-เดือน-วัน เช่น 2022-03-31")
+        raise PeriodError(f"วันที่ “{value}” ไม่ถูกต้อง กรุณาพิมพ์ในรูปแบบ วว/ดด/ปปปป (พ.ศ.) เช่น 31/03/2565")
 
 
 def parse_period(params, *, fiscal_year: int, today: dt.date | None = None) -> Period:

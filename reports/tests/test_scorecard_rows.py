@@ -113,13 +113,18 @@ def test_period_labels_and_codes():
     assert (day.round_months, day.fiscal_year, day.code) == (12, 2565, "2022-04-01")
 
 
+def test_the_as_of_date_is_typed_in_buddhist_era_like_every_date():
+    for typed in ("31/03/2565", "๓๑/๐๓/๒๕๖๕", "2022-03-31", "2565-03-31"):
+        assert parse_period({"as_of": typed}, fiscal_year=2565, today=dt.date(2022, 6, 1)).as_of == dt.date(2022, 3, 31)
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
         ({"quarter": "5"}, "ไตรมาส"),
         ({"quarter": "x"}, "ไตรมาส"),
         ({"round": "7"}, "รอบการประเมิน"),
-        ({"as_of": "31/03/2022"}, "รูปแบบ"),
+        ({"as_of": "31/02/2565"}, "รูปแบบ"),
         ({"as_of": "2022-02-30"}, "รูปแบบ"),
         ({"as_of": "2023-01-01"}, "ปีงบประมาณ พ.ศ. 2565"),
         ({"quarter": "1", "round": "6"}, "เพียงอย่างเดียว"),
