@@ -18,6 +18,11 @@ reader misses the cache and reads the database again. A reader never sees stale 
   (one process) and the tests; a deployment with several processes or machines must set
   REDIS_URL (README, deployment), or readers of one process would miss another's writes.
 
+Cascades (ถ่ายทอดตัวชี้วัด) show one plan's progress on another plan's pages: a parent's 5G KPI card
+or indicator page counts its children in other units' plans. Those pages also key on
+`cascade_token()`, which a write to any cascaded child indicator, and every plan
+administration edit (cascade links are made there), replaces.
+
 Indicators never move between plans, so the indicator -> plan map is kept in memory.
 """
 
@@ -30,6 +35,7 @@ from django.db import transaction
 
 PREFIX = "kpi:version:"
 ALL = "all"
+CASCADES = "cascades"
 _plan_of_indicator: dict[int, int] = {}
 
 
@@ -43,7 +49,9 @@ def _bump(name: str) -> None:
 
 
 def plan_changed(plan_id: int) -> None:
+    """A plan administration edit (or any write not tied to one indicator): may add or drop cascades too."""
     _bump(str(plan_id))
+    _bump(CASCADES)
 
 
 def everything_changed() -> None:
@@ -60,7 +68,11 @@ def indicator_changed(indicator_id: int) -> None:
             everything_changed()
             return
         _plan_of_indicator[indicator_id] = plan_id
-    plan_changed(plan_id)
+    _bump(str(plan_id))
+    from .models import Cascade
+
+    if Cascade.objects.filter(child_id=indicator_id).exists():  # a parent elsewhere counts this one
+        _bump(CASCADES)
 
 
 def _get(name: str) -> str:
@@ -72,9 +84,21 @@ def _get(name: str) -> str:
     return value or uuid.uuid4().hex  # a cache that refuses to store: never a hit
 
 
-def token(plan_id: int) -> str:
-    """The version of one plan's data: changes whenever it or data shared by all plans changes."""
-    values = cache.get_many([PREFIX + ALL, PREFIX + str(plan_id)])
+def token(plan_id: int, *, cascades: bool = False) -> str:
+    """The version of one plan's data: changes whenever it or data shared by all plans changes.
+
+    With cascades=True it also changes with any cascaded indicator's progress (a page that
+    shows cascades, see the module docstring). One round trip to the cache either way.
+    """
+    names = [ALL, str(plan_id), *([CASCADES] if cascades else [])]
+    values = cache.get_many([PREFIX + name for name in names])
+    return ".".join(values.get(PREFIX + name) or _get(name) for name in names)
+
+
+
+def tokens(plan_ids) -> dict[int, str]:
+    """token(plan_id) of many plans in one round trip to the cache (the department roll-up)."""
+    plan_ids = list(plan_ids)
+    values = cache.get_many([PREFIX + ALL, *(PREFIX + str(pk) for pk in plan_ids)])
     everything = values.get(PREFIX + ALL) or _get(ALL)
-    plan = values.get(PREFIX + str(plan_id)) or _get(str(plan_id))
-    return f"{everything}.{plan}"
+    return {pk: f"{everything}.{values.get(PREFIX + str(pk)) or _get(str(pk))}" for pk in plan_ids}

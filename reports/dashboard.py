@@ -21,6 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -302,37 +303,141 @@ class KPIMeasurementForm(forms.Form):
     )
 
 
+MAIN_TEMPLATE = "reports/_dashboard_main.html"
+# Stands for the reader's CSRF token in the cached page (the KPI forms): replaced on every request.
+CSRF_SLOT = "kpicsrfslot7f3b9c"
+
+
 def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> dict:
+    """The dashboard page: `main` is its whole content, cached; the rest is the frame (base.html).
+
+    Issue 19: a reader's request costs the plan list (which plans this reader may see), the
+    rounds and the plan's version token; the content itself is rendered once per version and
+    view and then served from the cache (Redis with REDIS_URL), for every reader alike. The key
+    holds everything the content depends on: the plan's version token (every write to the
+    plan, and to any cascaded indicator a KPI card counts, replaces it: indicators/versions.py),
+    the plans the reader may choose from, the date, the round, every GET parameter, the
+    language, today's date and what the reader may do here (record KPI values, open the
+    roll-up). The reader's CSRF token is put in after the cache (CSRF_SLOT). A form sent back
+    with errors (kpi_form) is never cached.
+    """
     user = request.user
     today = services.today()
     plan, plans = choose_plan(user, params.get("plan"), today)
-    ctx = {"plan": plan, "plans": plans, "plan_groups": group_plans(plans), "today": today,
-           "as_of_raw": params.get("as_of", "")}
+    ctx = {"plan": plan, "plans": plans, "today": today, "as_of_raw": params.get("as_of", "")}
     if plan is None:
-        return ctx
+        return _with_main(request, ctx)
     as_of, date_error = parse_as_of(params.get("as_of"), plan, today)
     if date_error:
         messages.warning(request, date_error)
-    rounds = row_source.plan_rounds(plan)
+    token = versions.token(plan.pk, cascades=True)
+    rounds = _rounds(plan, token)
     selected = next((r for r in rounds if str(r.pk) == str(params.get("round", ""))), None) or current_round(
         rounds, as_of
     )
     if selected is None:
         ctx.update({"as_of": as_of, "rows": [], "no_rounds": True})
-        return ctx
-    token = versions.token(plan.pk)
+        return _with_main(request, ctx)
+    ctx.update({"as_of": as_of, "rounds": rounds, "round": selected, "can_record_kpi": can_direct_plan(user, plan),
+                "kpi_form": kpi_form, "kpi_form_for": kpi_form_for})
+    key = None if kpi_form is not None else _main_key(request, params, ctx, token)
+    main = cache.get(key) if key else None
+    if main is None:
+        _content_context(ctx, params, token)
+        main = _render_main(request, ctx)
+        if key:
+            cache.set(key, main, BODY_CACHE_SECONDS)
+    ctx["main"] = mark_safe(main.replace(CSRF_SLOT, get_token(request)))
+    return ctx
+
+
+def _rounds(plan, token: str):
+    """The year's rounds, cached under the plan's version (a round is part of what every plan shows)."""
+    key = f"kpi:dash-rounds:{token}:{plan.fiscal_year_id}"
+    rounds = cache.get(key)
+    if rounds is None:
+        rounds = row_source.plan_rounds(plan)
+        cache.set(key, rounds, BODY_CACHE_SECONDS)
+    return rounds
+
+
+def _main_key(request, params, ctx: dict, token: str) -> str:
+    """Everything the cached content depends on (see dashboard_context)."""
+    choices = [(p.pk, p.fiscal_year.year_be, p.org_unit_id, p.org_unit.name, p.org_unit.kind) for p in ctx["plans"]]
+    query = sorted(params.lists()) if hasattr(params, "lists") else sorted(params.items())
+    scope = scope_of(request.user)
+    parts = (token, ctx["plan"].pk, choices, ctx["as_of"], ctx["round"].pk, query, translation.get_language(),
+             ctx["today"], ctx["can_record_kpi"], scope.sees_rollup)
+    return "kpi:dash-main:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+def _render_main(request, ctx: dict) -> str:
+    """The content, rendered without the reader's request-bound parts (see CSRF_SLOT)."""
+    extra = {"request": request, "kpi_scope": scope_of(request.user), "csrf_token": CSRF_SLOT,
+             "plan_groups": group_plans(ctx["plans"])}
+    return render_to_string(MAIN_TEMPLATE, {**ctx, **extra})
+
+
+def _with_main(request, ctx: dict) -> dict:
+    ctx["main"] = mark_safe(_render_main(request, ctx).replace(CSRF_SLOT, get_token(request)))
+    return ctx
+
+
+def _content_context(ctx: dict, params, token: str) -> None:
+    """What the content shows: the rows of the plan (reports.rows), filtered, sorted and grouped."""
+    plan, today, as_of, rounds, selected = ctx["plan"], ctx["today"], ctx["as_of"], ctx["rounds"], ctx["round"]
     data = row_source.build_rows(plan=plan, as_of=as_of, round=selected, rounds=rounds)
-    all_rows = data.rows
+    filters = _filters(params)
+    people = row_source_people(data.rows)
+    rows, summary = _filtered(data.rows, filters, people, as_of)
+    view_query = _queries(plan, as_of, selected, filters)
+    start, end = thai.fiscal_year_bounds(plan.fiscal_year.year_be)
+    ctx.update(
+        {
+            "default_as_of": plan_default_as_of(plan, today),
+            "year_starts_on": start,
+            "latest_day": plan.fiscal_year.as_of(today),
+            "rows": rows,
+            "all_rows": data.rows,
+            "groups": group_rows(sort_rows(rows, filters["sort"]), filters["group"]),
+            "summary": summary,
+            "attention": attention(data.rows, as_of, filters["stale"]),
+            "stale_days": filters["stale"],
+            **_choices(data.rows, people),
+            "filters": {k: filters[k] for k in ("section", "owner", "status", "sort", "group", "q")},
+            "filtered": bool(filters["section"] or filters["owner"] or filters["status"] or filters["q"]),
+            "status_label": Status.LABELS.get(filters["status"]) or EXTRA_FILTERS.get(filters["status"], ""),
+            "quarters": [{"q": q_, "disabled": q_.ends_on > today, "active": q_.ends_on == as_of}
+                         for q_ in thai.quarters(plan.fiscal_year.year_be)],
+            "kpis": data.kpis,
+            "kpi_cascades": row_source.cascade_summaries(kpi_ids=[k.kpi_id for k in data.kpis], rounds=rounds,
+                                                         round=selected, as_of=as_of),
+            "charts": {"kpis": _kpi_charts(data, token)},
+            "is_default_date": as_of == plan_default_as_of(plan, today),
+            **view_query,
+        }
+    )
+    ctx["body"] = dashboard_body(ctx, data, token)
 
-    sections = {r.section_id: r.section for r in all_rows if r.section_id}
-    section = str(params.get("section", ""))
-    owner = str(params.get("owner", ""))
-    status = str(params.get("status", ""))
-    q = str(params.get("q", ""))[:100].strip()
+
+def _filters(params) -> dict:
+    """The table's filters from the GET parameters; anything unknown is dropped."""
     stale_raw = str(params.get("stale", ""))
-    stale_days = int(stale_raw) if stale_raw in {str(d) for d in STALE_DAYS} else DEFAULT_STALE_DAYS
+    status = str(params.get("status", ""))
+    return {
+        "section": str(params.get("section", "")),
+        "owner": str(params.get("owner", "")),
+        "status": status if status in Status.LABELS or status in EXTRA_FILTERS else "",
+        "q": str(params.get("q", ""))[:100].strip(),
+        "stale": int(stale_raw) if stale_raw in {str(d) for d in STALE_DAYS} else DEFAULT_STALE_DAYS,
+        "sort": params.get("sort") if params.get("sort") in SORTS else "number",
+        "group": params.get("group") if params.get("group") in GROUPS else "",
+    }
 
-    people = row_source_people(all_rows)
+
+def _filtered(all_rows: list[IndicatorRow], filters: dict, people: dict, as_of: dt.date):
+    """(the rows the filters leave, the tiles' summary: what the other filters leave, whatever the tile)."""
+    section, owner = filters["section"], filters["owner"]
     rows = all_rows
     # Compared as text: "²" is a digit that int() refuses, and 5,000 digits are too many for it.
     if section.isdigit():
@@ -345,71 +450,44 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
             r for r in rows
             if int(owner) in r.owner_ids or (r.all_staff and person is not None and person.in_plan_unit)
         ] if person else []
-    rows = search(rows, q)
-    summary = row_source.summarise(rows)  # the tiles count what the other filters leave, whatever the tile
-    if status in Status.LABELS or status in EXTRA_FILTERS:
-        rows = [r for r in rows if matches(r, status, as_of, stale_days)]
-    else:
-        status = ""
-    sort = params.get("sort") if params.get("sort") in SORTS else "number"
-    group = params.get("group") if params.get("group") in GROUPS else ""
+    rows = search(rows, filters["q"])
+    summary = row_source.summarise(rows)
+    if filters["status"]:
+        rows = [r for r in rows if matches(r, filters["status"], as_of, filters["stale"])]
+    return rows, summary
 
-    keep = {"plan": plan.pk, "section": section, "owner": owner, "q": q, "group": group,
-            "stale": stale_days if stale_days != DEFAULT_STALE_DAYS else ""}
+
+def _choices(all_rows: list[IndicatorRow], people: dict) -> dict:
+    """The filter bar's lists."""
+    sections = {r.section_id: r.section for r in all_rows if r.section_id}
+    return {
+        "sections": sorted(sections.items(), key=lambda s: thai.thai_sort_key(s[1])),
+        "has_no_section": any(r.section_id is None for r in all_rows),
+        "no_section_label": all_rows and next((r.section for r in all_rows if r.section_id is None), ""),
+        "owners": sorted(people.values(), key=lambda p: thai.thai_sort_key(p.sort_name)),
+        "stale_choices": STALE_DAYS,
+        "group_choices": GROUPS,
+        "sort_choices": SORTS,
+        "status_choices": [(s, Status.LABELS[s]) for s in Status.ORDER] + list(EXTRA_FILTERS.items()),
+        "legend": [(s, Status.LABELS[s], Status.COLOURS[s], Status.EXPLANATIONS[s]) for s in Status.ORDER],
+    }
+
+
+def _queries(plan, as_of: dt.date, selected, filters: dict) -> dict:
+    """Links that change one thing and keep the rest of the view."""
+    keep = {"plan": plan.pk, "section": filters["section"], "owner": filters["owner"], "q": filters["q"],
+            "group": filters["group"], "stale": filters["stale"] if filters["stale"] != DEFAULT_STALE_DAYS else ""}
     keep = {k: v for k, v in keep.items() if v}
     view = {**keep, "as_of": as_of.isoformat(), "round": selected.pk}
-    start, end = thai.fiscal_year_bounds(plan.fiscal_year.year_be)
-    quarters = [
-        {"q": q_, "disabled": q_.ends_on > today, "active": q_.ends_on == as_of}
-        for q_ in thai.quarters(plan.fiscal_year.year_be)
-    ]
-    report_query = urlencode({"plan": plan.pk, "as_of": as_of.isoformat(), "round": selected.months})
-    ctx.update(
-        {
-            "as_of": as_of,
-            "default_as_of": plan_default_as_of(plan, today),
-            "year_starts_on": start,
-            "latest_day": min(today, end),
-            "rounds": rounds,
-            "round": selected,
-            "rows": rows,
-            "all_rows": all_rows,
-            "groups": group_rows(sort_rows(rows, sort), group),
-            "summary": summary,
-            "attention": attention(all_rows, as_of, stale_days),
-            "stale_days": stale_days,
-            "stale_choices": STALE_DAYS,
-            "sections": sorted(sections.items(), key=lambda s: thai.thai_sort_key(s[1])),
-            "has_no_section": any(r.section_id is None for r in all_rows),
-            "no_section_label": all_rows and next((r.section for r in all_rows if r.section_id is None), ""),
-            "owners": sorted(people.values(), key=lambda p: thai.thai_sort_key(p.sort_name)),
-            "filters": {"section": section, "owner": owner, "status": status, "sort": sort, "group": group, "q": q},
-            "filtered": bool(section or owner or status or q),
-            "group_choices": GROUPS,
-            "sort_choices": SORTS,
-            "status_choices": [(s, Status.LABELS[s]) for s in Status.ORDER] + list(EXTRA_FILTERS.items()),
-            "status_label": Status.LABELS.get(status) or EXTRA_FILTERS.get(status, ""),
-            "legend": [(s, Status.LABELS[s], Status.COLOURS[s], Status.EXPLANATIONS[s]) for s in Status.ORDER],
-            "quarters": quarters,
-            "kpis": data.kpis,
-            "kpi_cascades": row_source.cascade_summaries(kpi_ids=[k.kpi_id for k in data.kpis], rounds=rounds,
-                                                         round=selected, as_of=as_of),
-            "can_record_kpi": can_direct_plan(user, plan),
-            "kpi_form": kpi_form,
-            "kpi_form_for": kpi_form_for,
-            "charts": {"kpis": _kpi_charts(data, token)},
-            "is_default_date": as_of == plan_default_as_of(plan, today),
-            # Links that change one thing and keep the rest of the view.
-            "date_query": urlencode(keep),
-            "view_query": urlencode(view),
-            "status_query": urlencode({**view, "sort": sort}),
-            "sort_query": urlencode({**view, **({"status": status} if status else {})}),
-            "round_query": urlencode({**keep, "as_of": as_of.isoformat(), "sort": sort}),
-            "report_query": report_query,
-        }
-    )
-    ctx["body"] = dashboard_body(ctx, data, token)
-    return ctx
+    status = filters["status"]
+    return {
+        "date_query": urlencode(keep),
+        "view_query": urlencode(view),
+        "status_query": urlencode({**view, "sort": filters["sort"]}),
+        "sort_query": urlencode({**view, **({"status": status} if status else {})}),
+        "round_query": urlencode({**keep, "as_of": as_of.isoformat(), "sort": filters["sort"]}),
+        "report_query": urlencode({"plan": plan.pk, "as_of": as_of.isoformat(), "round": selected.months}),
+    }
 
 
 @dataclass

@@ -32,6 +32,14 @@ def row(response, number):
     return next(r for r in response.context["all_rows"] if r.number == number)
 
 
+def shown_level(response, number) -> str:
+    """The self-assessed level the reader sees in indicator `number`'s row (cached pages have no context)."""
+    html = response.content.decode()
+    row_html = html[html.index(f'<tr data-indicator="{number}"'):]
+    cell = row_html[row_html.index('data-cell="self">') + len('data-cell="self">'):]
+    return cell[:cell.index("</td>")]
+
+
 @pytest.mark.django_db
 def test_after_a_tick_the_next_dashboard_shows_it(client, plan, users, rounds, fy_today):
     fy_today(dt.date(2022, 2, 15))
@@ -39,7 +47,8 @@ def test_after_a_tick_the_next_dashboard_shows_it(client, plan, users, rounds, f
     one = plan.indicators.get(number=1)
     assert row(client.get(URL), 1).level == 0
     with CaptureQueriesContext(connection) as warm:
-        assert row(client.get(URL), 1).level == 0  # served from the cache
+        cached = client.get(URL)  # served from the cache: no rows are built
+    assert "all_rows" not in cached.context and shown_level(cached, 1) == "0"
     step = steps_of(one, rounds[6])[0]
     # Through the page, as an owner does (htmx POST), then the director's next view.
     owner_client = client.__class__()
@@ -49,11 +58,12 @@ def test_after_a_tick_the_next_dashboard_shows_it(client, plan, users, rounds, f
     assert response.status_code == 200, response.content[:500]
     assert step.completions.filter(revoked_at__isnull=True).exists()
     fresh = client.get(URL)
-    assert row(fresh, 1).level == 1
+    assert row(fresh, 1).level == 1 and shown_level(fresh, 1) == "1"
     assert row(fresh, 1).last_update is not None
-    with CaptureQueriesContext(connection) as cold:
-        client.get(f"{URL}?stale=14")  # same rows, from the cache again
-    assert len(warm.captured_queries) == len(cold.captured_queries)
+    client.get(f"{URL}?stale=14")
+    with CaptureQueriesContext(connection) as again:
+        assert shown_level(client.get(f"{URL}?stale=14"), 1) == "1"  # another view, from the cache again
+    assert len(warm.captured_queries) == len(again.captured_queries)
 
 
 @pytest.mark.django_db
@@ -129,3 +139,107 @@ def test_a_version_read_before_the_commit_is_replaced_by_the_commit(plan, users,
                                done_on=dt.date(2022, 1, 10), by=users["owner"])
         during = versions.token(plan.pk)
     assert versions.token(plan.pk) != during
+
+
+def first_undone_step(steps):
+    """The first step not done of an indicator whose earlier steps are all done (ticking it raises the level)."""
+    from assessments.models import StepCompletion
+    from indicators.models import MilestoneStep
+
+    done = StepCompletion.objects.active().values_list("step_id", flat=True)
+    return next(s for s in steps.exclude(pk__in=done).order_by("criteria_set__indicator_id", "number")
+                if not MilestoneStep.objects.filter(criteria_set=s.criteria_set, number__lt=s.number)
+                .exclude(pk__in=done).exists())
+
+
+def tick_in_year_end_round(step, by):
+    """Reopen the indicator's locked rounds (an administrator's correction), then tick the step for the
+    12-month round of FY 2569."""
+    from assessments.models import RoundAssessment
+
+    indicator = step.criteria_set.indicator
+    for assessment in RoundAssessment.objects.filter(indicator=indicator, status__in=["submitted", "verified"]):
+        services.round_reopen(indicator=indicator, round=assessment.round, by=by, reason="แก้ไขผล")
+    services.step_complete(step=step, done_on=dt.date(2026, 9, 1), by=by)
+
+
+@pytest.mark.django_db
+def test_after_a_tick_the_next_rollup_shows_it(client, fy_today):
+    """The roll-up keeps each unit's figures under that unit's plan version: a write in one unit shows at once."""
+    from django.contrib.auth import get_user_model
+
+    from indicators.models import MilestoneStep
+    from reports.demo_department import MONITOR_USERNAME, build_department
+
+    fy_today(dt.date(2026, 12, 1))
+    build_department(units=8, indicators=6, year_be=2569, today=dt.date(2026, 12, 1))
+    monitor = get_user_model().objects.get(username=MONITOR_USERNAME)
+    client.force_login(monitor)
+    url = reverse("reports:rollup")
+
+    def unit_row(plan_id):
+        return next(r for r in client.get(url).context["r"].rows if r.plan_id == plan_id)
+
+    step = first_undone_step(MilestoneStep.objects.filter(criteria_set__indicator__plan__org_unit__kind="branch"))
+    plan_id = step.criteria_set.indicator.plan_id
+    before = unit_row(plan_id).summary.level_sum
+    with CaptureQueriesContext(connection) as warm:
+        assert unit_row(plan_id).summary.level_sum == before  # every unit from the cache
+    assert len(warm.captured_queries) < 10
+    tick_in_year_end_round(step, monitor)
+    assert unit_row(plan_id).summary.level_sum > before
+
+
+@pytest.mark.django_db
+def test_a_tick_on_a_cascaded_indicator_shows_on_the_parent_plans_kpi_card(client, fy_today):
+    """The KPI card counts the indicators carried down to other units' plans: their writes reach it too."""
+    from django.contrib.auth import get_user_model
+    from indicators.models import ActionPlan, Cascade, MilestoneStep
+    from reports.demo_department import MONITOR_USERNAME, build_department
+
+    today = dt.date(2026, 12, 1)
+    fy_today(today)
+    build_department(units=8, indicators=6, year_be=2569, today=today)
+    client.force_login(get_user_model().objects.get(username=MONITOR_USERNAME))
+
+    monitor = get_user_model().objects.get(username=MONITOR_USERNAME)
+    step = first_undone_step(MilestoneStep.objects.filter(criteria_set__indicator__cascaded_from__policy_kpi__isnull=False))
+    kpi = Cascade.objects.filter(child=step.criteria_set.indicator, policy_kpi__isnull=False).first().policy_kpi
+    # A plan that shows the KPI (its unit is below the KPI's), not the plan of the ticked indicator.
+    plan = ActionPlan.objects.filter(fiscal_year=kpi.fiscal_year, org_unit__tree_path__startswith=kpi.org_unit.tree_path) \
+        .exclude(pk=step.criteria_set.indicator.plan_id).first()
+    url = f"{URL}?plan={plan.pk}"
+
+    def card():
+        html = client.get(url).content.decode()
+        start = html.index(f'data-cascade="{kpi.pk}"')
+        return html[start:html.index("</p>", start)]
+
+    before = card()
+    assert card() == before  # the second view is served from the cache
+    tick_in_year_end_round(step, monitor)
+    assert card() != before
+
+
+@pytest.mark.django_db
+def test_after_a_tick_the_next_indicator_page_shows_it(client, plan, users, rounds, fy_today):
+    """The indicator page's content is cached per version and reader's rights: a tick shows at once."""
+    fy_today(dt.date(2022, 2, 15))
+    client.force_login(users["director"])
+    one = plan.indicators.get(number=1)
+    url = reverse("assessments:indicator", args=[one.pk])
+    step = steps_of(one, rounds[6])[0]
+    first = client.get(url)
+    assert "indicator" in first.context and "progress" in first.context
+    cached = client.get(url)
+    assert "progress" not in cached.context  # the content came from the cache
+    assert cached.content.count(b'name="csrfmiddlewaretoken"') == first.content.count(b'name="csrfmiddlewaretoken"')
+    services.step_complete(step=step, done_on=dt.date(2022, 1, 10), by=users["owner"])
+    fresh = client.get(url)
+    assert "progress" in fresh.context  # built again
+    assert fresh.context["progress"].for_round(rounds[6]).level == 1
+    # The owner, who may edit, never gets the director's cached page: different forms.
+    owner = client.__class__()
+    owner.force_login(users["owner"])
+    mine = owner.get(url)
+    assert "progress" in mine.context and mine.context["can_edit"]
