@@ -19,12 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils import timezone
+from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from assessments import levels
 from assessments.levels import Timeliness
 from assessments.selectors import current_round
+from indicators import versions
 from indicators.models import ActionPlan, FiscalYear, OrgUnit, Round
 from core import thai
 
@@ -127,6 +129,42 @@ def _submission(rnd: Round, progress: dict, as_of: dt.date) -> RoundSubmission:
     return RoundSubmission(rnd.pk, str(rnd.label), rnd.closes_on, counts, levels.unit_timeliness(counts))
 
 
+@dataclass
+class UnitFigures:
+    """What the roll-up shows of one unit's plan: its summary, each round's timeliness, its last change."""
+
+    summary: row_source.SectionSummary
+    submissions: list[RoundSubmission]
+    last_update: dt.datetime | None
+
+
+FIGURES_CACHE_SECONDS = 3600
+
+
+def unit_figures(plans: list[ActionPlan], rounds: list[Round], selected: Round, as_of: dt.date) -> dict[int, UnitFigures]:
+    """Each plan's figures, cached per plan under its version token (indicators/versions.py).
+
+    Issue 19: the roll-up of 100 units reads 3,000 indicators, but a write changes one plan:
+    only the plans whose version changed since (or missing from the cache) are computed
+    again, all of them together by rows_for_plans (the same fixed queries for 1 plan or 100).
+    """
+    tokens = versions.tokens(p.pk for p in plans)
+    tail = f"{as_of.isoformat()}:{selected.pk}:{','.join(str(r.pk) for r in rounds)}:{translation.get_language()}"
+    keys = {p.pk: f"kpi:rollup-unit:{tokens[p.pk]}:{p.pk}:{tail}" for p in plans}
+    found = cache.get_many(list(keys.values()))
+    out = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [p for p in plans if p.pk not in out]
+    if missing:
+        units = row_source.rows_for_plans(plans=missing, rounds=rounds, round=selected, as_of=as_of)
+        fresh = {}
+        for plan in missing:
+            u = units[plan.pk]
+            figures = UnitFigures(u.summary.overall, [_submission(r, u.progress, as_of) for r in rounds], u.last_update)
+            out[plan.pk] = fresh[keys[plan.pk]] = figures
+        cache.set_many(fresh, FIGURES_CACHE_SECONDS)
+    return out
+
+
 def _sort_key(key: str):
     return {
         "unit": lambda r: thai.thai_sort_key(r.unit),
@@ -195,25 +233,23 @@ def build_rollup(*, user, params, today: dt.date) -> Rollup:
     regions = sorted({p.org_unit.region for p in plans if p.org_unit.region})
     chosen = [p for p in plans if (not kind or p.org_unit.kind == kind)
               and (not region or p.org_unit.region == int(region))]
-    units = row_source.rows_for_plans(plans=chosen, rounds=rounds, round=selected, as_of=as_of)
+    units = unit_figures(chosen, rounds, selected, as_of)
     kind_labels = dict(kinds)
     rows = []
     for plan in chosen:
         u = units[plan.pk]
-        submissions = [_submission(r, u.progress, as_of) for r in rounds]
         rows.append(UnitRow(
             plan_id=plan.pk, unit_id=plan.org_unit_id, unit=plan.org_unit.name, kind=plan.org_unit.kind,
             kind_label=kind_labels.get(plan.org_unit.kind, plan.org_unit.kind), region=plan.org_unit.region,
-            depth=len(plan.org_unit.ancestor_ids) - 1, summary=u.summary.overall, submissions=submissions,
-            selected_submission=next((s for s in submissions if s.round_id == selected.pk), None),
+            depth=len(plan.org_unit.ancestor_ids) - 1, summary=u.summary, submissions=u.submissions,
+            selected_submission=next((s for s in u.submissions if s.round_id == selected.pk), None),
             last_update=u.last_update,
         ))
     rows = [r for r in rows if _keeps(r, status)]
     rows.sort(key=_sort_key(sort), reverse=desc)
     totals = Totals(units=len(rows))
     for r in rows:
-        for row in units[r.plan_id].rows:
-            totals.summary.add(row)
+        totals.summary.merge(r.summary)
         if r.selected_submission:
             totals.submission_counts[r.selected_submission.status] += 1
     filters = {"year": str(year), "round": str(selected.months), "kind": kind, "region": region, "status": status}

@@ -210,6 +210,17 @@ class SectionSummary:
         self.verified += row.verified_level is not None
         self.awaiting_review += row.awaiting_review
 
+    def merge(self, other: "SectionSummary") -> None:
+        """Add another summary's indicators (the roll-up's totals: the sum of the units' summaries)."""
+        self.total += other.total
+        for status, n in other.counts.items():
+            self.counts[status] += n
+        self.level_sum += other.level_sum
+        self.assessed += other.assessed
+        self.not_started += other.not_started
+        self.verified += other.verified
+        self.awaiting_review += other.awaiting_review
+
     @property
     def average_level(self) -> float | None:
         return levels.average_level(self.level_sum, self.assessed)
