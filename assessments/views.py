@@ -8,8 +8,14 @@ it redirects back to the page, with the message.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -21,6 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators import versions
 from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
 from core import thai
@@ -203,14 +210,42 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
     }
 
 
+# Stands for the reader's CSRF token in the cached page content: replaced on every request.
+CSRF_SLOT = "kpicsrfslot7f3b9c"
+PAGE_CACHE_SECONDS = 3600
+
+
 @login_required
 @require_safe
 def indicator_detail(request, pk):
+    """The indicator page. Its content is cached (issue 19): see _page_key for what it depends on."""
     indicator = get_indicator_for_user(request.user, pk)
-    ctx = _indicator_context(request, indicator)
     if request.htmx and request.GET.get("partial") == "round":
-        return render(request, "assessments/indicator.html#round-panel", ctx)
+        return render(request, "assessments/indicator.html#round-panel", _indicator_context(request, indicator))
+    key = _page_key(request, indicator)
+    main = cache.get(key)
+    ctx = {"indicator": indicator, "plan": indicator.plan}
+    if main is None:
+        ctx = _indicator_context(request, indicator)
+        main = render_to_string("assessments/indicator.html#page-content", {**ctx, "csrf_token": CSRF_SLOT})
+        cache.set(key, main, PAGE_CACHE_SECONDS)
+    ctx["main"] = mark_safe(main.replace(CSRF_SLOT, get_token(request)))
     return render(request, "assessments/indicator.html", ctx)
+
+
+def _page_key(request, indicator: Indicator) -> str:
+    """Everything the page content depends on: the plan's data and that of the indicators it cascades to
+    (the version token: every write replaces it, indicators/versions.py), the tab and history page asked
+    for, the language, today's date, what the reader may do here (edit, review, administer) and which
+    units' plans they may see (the cascaded children listed). Never the reader's name or CSRF token."""
+    scope = scope_of(request.user)
+    who = (can_edit(request.user, indicator), can_review(request.user, indicator),
+           can_administer(request.user, indicator), scope.superuser, scope.person_id,
+           sorted(scope.person_unit_ancestors), sorted(scope.reader_paths), sorted(scope.admin_paths),
+           sorted(scope.director_paths))
+    parts = (versions.token(indicator.plan_id, cascades=True), indicator.pk, request.GET.get("round", ""),
+             request.GET.get("history_page", ""), translation.get_language(), services.today(), who)
+    return "kpi:indicator-page:" + hashlib.sha1(repr(parts).encode()).hexdigest()
 
 
 def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str | None = None,
