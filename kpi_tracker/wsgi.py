@@ -1,6 +1,14 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpi_tracker.settings")
 application = get_wsgi_application()
+
+if getattr(settings, "REPORT_PDF_PREPARE", not settings.TESTING):
+    # A server process has started (a gunicorn worker, runserver): the PDFs' fonts and styles are
+    # prepared in the background now, so its first PDF costs what later ones do (reports.pdf.prepare).
+    from reports.pdf import prepare_in_background
+
+    prepare_in_background()

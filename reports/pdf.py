@@ -175,8 +175,8 @@ PREPARED: dict = {}  # "seconds": how long prepare() took, once it has run
 def prepare() -> None:
     """Import WeasyPrint, make the Fontconfig configuration and lay out a line of Thai in
     every Sarabun face once, so the first real PDF of the process costs what later ones do.
-    reports/views.py starts it in a background thread when the URLconf loads (the first
-    request of a worker, usually a page, long before its PDF link is clicked)."""
+    kpi_tracker/wsgi.py starts it in a background thread when a server process starts (a
+    gunicorn worker at boot), long before the first PDF link is clicked."""
     import time
 
     if PREPARED:

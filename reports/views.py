@@ -22,7 +22,6 @@ from functools import wraps
 import re
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -38,11 +37,6 @@ from .throttle import bounded
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-if getattr(settings, "REPORT_PDF_PREPARE", not settings.TESTING):
-    # Fonts and styles for the PDFs, prepared once per process in the background (reports.pdf.prepare).
-    from .pdf import prepare_in_background
-
-    prepare_in_background()
 DOWNLOAD_COOKIE = "pdf_download"
 DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{1,32}")
 
