@@ -56,7 +56,11 @@ test-fast: install node
 
 # In-process timings, then gunicorn (2 workers) on PostgreSQL (127.0.0.1:5432, database
 # kpi_bench, recreated and dropped) under 50 simulated users; figures in bench/RESULTS.md.
+# From Debian's packages when missing: wrk (the load generator) and HarfBuzz's subsetter, which
+# WeasyPrint uses for the PDFs' fonts when it is there (else the much slower fontTools).
 bench: install
+	@command -v wrk >/dev/null 2>&1 && ldconfig -p | grep -q libharfbuzz-subset \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk libharfbuzz-subset0 >/dev/null; }
 	$(PY) bench/run.py --save var/bench-inprocess.txt
 	$(PY) bench/load.py --inprocess var/bench-inprocess.txt
 
