@@ -115,6 +115,25 @@ class IndicatorProgress:
         return None
 
 
+ROUNDS_CACHE_SECONDS = 3600
+
+
+def plan_rounds(plan) -> list[Round]:
+    """The rounds of the plan's fiscal year, in order of closing; cached under the plan's version token
+    (indicators/versions.py: rounds change only with the year's set-up, which replaces every token)."""
+    from django.core.cache import cache
+
+    from indicators import versions
+
+    key = f"kpi:rounds:{versions.token(plan.pk)}:{plan.fiscal_year_id}"
+    rounds = cache.get(key)
+    if rounds is None:
+        rounds = list(Round.objects.filter(fiscal_year_id=plan.fiscal_year_id).select_related("fiscal_year")
+                      .order_by("closes_on"))
+        cache.set(key, rounds, ROUNDS_CACHE_SECONDS)
+    return rounds
+
+
 def current_round(rounds: list[Round], today: dt.date) -> Round | None:
     """The first round not yet closed; after the last one closes, the last one."""
     ordered = sorted(rounds, key=lambda r: r.closes_on)

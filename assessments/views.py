@@ -44,13 +44,13 @@ from .access import (
 )
 from .forms import ReasonForm, RoundReportForm, StepForm
 from .models import Evidence, HistoryEntry, Notice, RoundAssessment
-from .selectors import current_round, progress_for
+from .selectors import current_round, plan_rounds, progress_for
 
 HISTORY_PAGE = 50
 
 
 def _rounds_of(plan) -> list[Round]:
-    return list(Round.objects.filter(fiscal_year_id=plan.fiscal_year_id).select_related("fiscal_year"))
+    return plan_rounds(plan)
 
 
 def _as_of(plan) -> dt.date:
@@ -155,6 +155,22 @@ def _tab_that_needs_the_owner(progress, rounds, as_of) -> Round | None:
 
 
 def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) -> dict:
+    """The whole indicator page: the round panel, tabs and history (_panel_context), and the rest."""
+    ctx = _panel_context(request, indicator, rnd)
+    ctx.update({
+        "owners": list(indicator.owners.select_related("person__org_unit").order_by("order")),
+        "can_administer": can_administer(request.user, indicator),
+        # ถ่ายทอดตัวชี้วัด: the children's progress in the same round, and what this one carries.
+        "cascade_children": cascades.children_progress(user=request.user, as_of=ctx["as_of"], indicator=indicator,
+                                                       round=ctx["round"]),
+        "carried_by": cascades.carried_by(indicator),
+    })
+    return ctx
+
+
+def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, editable: bool | None = None) -> dict:
+    """What the round panel, the tabs and the history show: all a write's answer renders (_after_write).
+    `editable` when the caller already knows the user may edit (a write that succeeded)."""
     plan = indicator.plan
     rounds = _rounds_of(plan)
     as_of = _as_of(plan)
@@ -171,42 +187,28 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
     history = Paginator(
         HistoryEntry.objects.filter(indicator=indicator).select_related("actor", "step", "round"), HISTORY_PAGE
     ).get_page(request.GET.get("history_page"))
-    editable = can_edit(request.user, indicator)
-    tabs = []
-    for r in progress.rounds:
-        state = r.assessment.status if r.assessment else "draft"
-        tabs.append({"rp": r, "state": state, "marker": TAB_MARKERS.get(state, "")})
+    tabs = [{"rp": r, "state": r.assessment.status if r.assessment else "draft",
+             "marker": TAB_MARKERS.get(r.assessment.status if r.assessment else "draft", "")} for r in progress.rounds]
     target = rp.target if rp else None
+    assessment = rp.assessment if rp else None
     return {
-        "indicator": indicator,
-        "plan": plan,
-        "rounds": rounds,
-        "round": rnd,
-        "progress": progress,
-        "tabs": tabs,
-        "rp": rp,
-        "evidence": evidence,
-        "history": history,
-        "owners": list(indicator.owners.select_related("person__org_unit").order_by("order")),
-        "can_edit": editable,
+        "indicator": indicator, "plan": plan, "rounds": rounds, "round": rnd, "progress": progress, "tabs": tabs,
+        "rp": rp, "evidence": evidence, "history": history,
+        "can_edit": can_edit(request.user, indicator) if editable is None else editable,
         "can_review": can_review(request.user, indicator),
-        "can_administer": can_administer(request.user, indicator),
         "today": services.today(),
         "as_of": as_of,
         # A new step's date lies inside the tab's round: the as-of date, or the round's close.
         "default_done_on": levels.effective_date(as_of, rnd.closes_on) if rnd else as_of,
         "below_target": bool(rp and target is not None and rp.level < target),
         "report_fields": [
-            ("results", _("ผลการดำเนินงาน"), rp.assessment.report_results if rp and rp.assessment else ""),
-            ("problems", _("ปัญหา/อุปสรรค"), rp.assessment.report_problems if rp and rp.assessment else ""),
-            ("remedies", _("แนวทางแก้ไข/ข้อเสนอแนะ"), rp.assessment.report_remedies if rp and rp.assessment else ""),
+            ("results", _("ผลการดำเนินงาน"), assessment.report_results if assessment else ""),
+            ("problems", _("ปัญหา/อุปสรรค"), assessment.report_problems if assessment else ""),
+            ("remedies", _("แนวทางแก้ไข/ข้อเสนอแนะ"), assessment.report_remedies if assessment else ""),
         ],
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,
-        # ถ่ายทอดตัวชี้วัด: the children's progress in the same round, and what this one carries.
-        "cascade_children": cascades.children_progress(user=request.user, as_of=as_of, indicator=indicator, round=rnd),
-        "carried_by": cascades.carried_by(indicator),
     }
 
 
@@ -221,7 +223,7 @@ def indicator_detail(request, pk):
     """The indicator page. Its content is cached (issue 19): see _page_key for what it depends on."""
     indicator = get_indicator_for_user(request.user, pk)
     if request.htmx and request.GET.get("partial") == "round":
-        return render(request, "assessments/indicator.html#round-panel", _indicator_context(request, indicator))
+        return render(request, "assessments/indicator.html#round-panel", _panel_context(request, indicator))
     key = _page_key(request, indicator)
     main = cache.get(key)
     ctx = {"indicator": indicator, "plan": indicator.plan}
@@ -249,11 +251,11 @@ def _page_key(request, indicator: Indicator) -> str:
 
 
 def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str | None = None,
-                 warn: str | None = None, status: int = 200):
+                 warn: str | None = None, status: int = 200, editable: bool | None = None):
     """With htmx: the round panel, plus the tabs and the history swapped out of band, so the
     whole page tells the truth after the write. Without JavaScript: back to the page."""
     if request.htmx:
-        ctx = _indicator_context(request, indicator, rnd)
+        ctx = _panel_context(request, indicator, rnd, editable=editable)
         ctx["flash_ok"], ctx["flash_error"], ctx["flash_warn"] = ok, error, warn
         return render(request, "assessments/indicator.html#after-write", ctx, status=status)
     if error:
@@ -293,7 +295,7 @@ def step_save(request, pk):
     valid = form.is_valid()
     rnd = indicator.round_of(form.cleaned_data.get("round") if valid else None) or step.criteria_set.round
     if not valid:
-        return _after_write(request, indicator, rnd, error=_first_error(form))
+        return _after_write(request, indicator, rnd, editable=True, error=_first_error(form))
     data = form.cleaned_data
     files = request.FILES.getlist("files")
     done_on = data["done_on"] or (levels.effective_date(services.today(), rnd.closes_on) if rnd else services.today())
@@ -310,14 +312,14 @@ def step_save(request, pk):
                                      expected_completion_id=data["completion_id"], expected_version=data["version"])
             ok = _("ยกเลิกการดำเนินการขั้นตอนที่ {number} แล้ว").format(number=step.number)
         else:
-            return _after_write(request, indicator, rnd, error=_("กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก"))
+            return _after_write(request, indicator, rnd, editable=True, error=_("กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก"))
     except services.ProgressError as exc:
-        return _after_write(request, indicator, rnd, error=exc.messages[0])
+        return _after_write(request, indicator, rnd, editable=True, error=exc.messages[0])
     if data["done"]:
         counts = _counts_for(step, done_on, indicator)
         if counts:
-            return _after_write(request, indicator, rnd, warn=f"{ok}: {counts}")
-    return _after_write(request, indicator, rnd, ok=ok)
+            return _after_write(request, indicator, rnd, editable=True, warn=f"{ok}: {counts}")
+    return _after_write(request, indicator, rnd, editable=True, ok=ok)
 
 
 def _first_error(form) -> str:

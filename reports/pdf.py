@@ -204,10 +204,33 @@ def prepare_in_background() -> None:
     threading.Thread(target=run, name="pdf-prepare", daemon=True).start()
 
 
+def _page_references_once() -> None:
+    """pydyf's PDF.page_references builds the tuple of every page's reference each time it is read,
+    and WeasyPrint's PDF/UA tagging reads it once per tagged box: quadratic in the pages (issue 16: a
+    few seconds of a 300-indicator full PDF). Installed once: the same tuple, kept per PDF while its
+    page count is unchanged (pages are only ever added)."""
+    import pydyf
+
+    original = pydyf.PDF.__dict__["page_references"]
+    if getattr(original.fget, "kept", False):
+        return
+
+    def page_references(pdf):
+        count = len(pdf.pages["Kids"])
+        kept = pdf.__dict__.get("_kept_page_references")
+        if kept is None or kept[0] != count:
+            kept = pdf.__dict__["_kept_page_references"] = (count, original.fget(pdf))
+        return kept[1]
+
+    page_references.kept = True
+    pydyf.PDF.page_references = property(page_references)
+
+
 def write_pdf(html: str) -> bytes:
     """A PDF of the print HTML, with a text layer that gives back the exact Thai text."""
     from weasyprint import HTML
 
+    _page_references_once()
     with RENDER_LOCK, pdf_text.exact_text():
         return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(font_config=font_config(), pdf_variant=PDF_VARIANT)
 
