@@ -121,7 +121,8 @@ def department_users(users, plan):
     Person.objects.create(first_name="สมชาย", last_name="ใจดี", org_unit=sibling, user=u["sibling_director"])
     Appointment.objects.create(user=u["sibling_director"], org_unit=sibling, role=Appointment.Role.DIRECTOR)
     Appointment.objects.create(user=u["monitor"], org_unit=department, role=Appointment.Role.MONITOR)
-    return {**users, **u}
+    users.update(u)  # the same dict: a test holding `users` (the page inventories) has every role
+    return users
 
 
 @pytest.fixture

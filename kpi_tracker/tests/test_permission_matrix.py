@@ -239,7 +239,8 @@ def test_every_url_is_in_the_matrix():
 # --- the world the URLs point into --------------------------------------------------
 
 @pytest.fixture
-def world(plan, users, rounds, fy_today, settings, tmp_path):
+def world(plan, department_users, rounds, fy_today, settings, tmp_path):
+    users = department_users
     fy_today(dt.date(2022, 5, 16))
     settings.MEDIA_ROOT = tmp_path
     users["admin"].is_superuser = True
