@@ -2,7 +2,9 @@
 
 Roles (see DESIGN.md): owner (primary owner of indicator 1), coowner (its
 secondary owner), other_staff (a member of the group who owns neither),
-director, viewer, administrator, and anonymous.
+director, viewer, administrator, and anonymous; `department_users` adds two
+department roles: the director of a sibling unit (with its own plan) and the
+department monitor (กพร.).
 """
 
 from __future__ import annotations
@@ -94,6 +96,33 @@ def users(plan):
     Appointment.objects.create(user=u["viewer"], org_unit=department, role=Appointment.Role.VIEWER)
     Appointment.objects.create(user=u["admin"], org_unit=department, role=Appointment.Role.ADMIN)
     return u
+
+
+SIBLING_UNIT = "กองบังคับคดีล้มละลาย ๑"
+
+
+@pytest.fixture
+def department_users(users, plan):
+    """`users` and two department roles beside the group's (issue 18):
+
+    - sibling_director: a member and the director of a sibling unit of the group (a กอง under the
+      same department) that has its own published plan of one indicator; of the group's plan he
+      may see nothing a stranger may not;
+    - monitor: the department monitoring role (กพร.), appointed on the department: reads every
+      plan and the roll-up, reviews and changes nothing.
+    """
+    from indicators.models import ActionPlan, Appointment, Indicator, OrgUnit, Person
+
+    department = plan.org_unit.parent
+    sibling = OrgUnit.objects.create(name=SIBLING_UNIT, kind=OrgUnit.Kind.DIVISION, parent=department)
+    sibling_plan = ActionPlan.objects.create(org_unit=sibling, fiscal_year=plan.fiscal_year, title="แผนของกอง")
+    Indicator.objects.create(plan=sibling_plan, number=1, name="ตัวชี้วัดของกอง")
+    u = {"sibling_director": make_user("sibling_director"), "monitor": make_user("monitor")}
+    Person.objects.create(first_name="สมชาย", last_name="ใจดี", org_unit=sibling, user=u["sibling_director"])
+    Appointment.objects.create(user=u["sibling_director"], org_unit=sibling, role=Appointment.Role.DIRECTOR)
+    Appointment.objects.create(user=u["monitor"], org_unit=department, role=Appointment.Role.MONITOR)
+    users.update(u)  # the same dict: a test holding `users` (the page inventories) has every role
+    return users
 
 
 @pytest.fixture

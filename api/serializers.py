@@ -317,6 +317,7 @@ class RollupTotalsSerializer(serializers.Serializer):
 class RollupFiltersSerializer(serializers.Serializer):
     year = serializers.CharField(required=False)
     round = serializers.CharField(required=False)
+    as_of = serializers.CharField(required=False, help_text=_("วันที่ที่ขอ (ISO) หรือค่าว่างเมื่อใช้ข้อมูลล่าสุด"))
     kind = serializers.CharField(required=False)
     region = serializers.CharField(required=False)
     status = serializers.CharField(required=False)
@@ -348,6 +349,8 @@ class RollupQuerySerializer(serializers.Serializer):
                                     help_text=_("ปีงบประมาณ (พ.ศ.) (ค่าเริ่มต้น: ปีปัจจุบัน หรือปีล่าสุดที่มีแผน)"))
     round = serializers.ChoiceField(required=False, choices=[(6, _("รอบ ๖ เดือน")), (12, _("รอบ ๑๒ เดือน"))],
                                     help_text=_("รอบ ๖ หรือ ๑๒ เดือน (ค่าเริ่มต้น: รอบที่อยู่ในวันนี้)"))
+    as_of = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=_(
+        "ข้อมูล ณ วันที่ เช่น 31/03/2565 (พ.ศ.) หรือ 2022-03-31 (ค่าเริ่มต้น: วันนี้ ภายในปีงบประมาณ)"))
     kind = serializers.ChoiceField(required=False, choices=OrgUnit.Kind.choices, help_text=_("ประเภทหน่วยงาน"))
     region = serializers.IntegerField(required=False, min_value=1, max_value=9, help_text=_("ภาค ๑-๙"))
     status = serializers.ChoiceField(required=False, choices=[(k, str(v)) for k, v in ROLLUP_STATUS_FILTERS.items()],

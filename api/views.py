@@ -255,6 +255,8 @@ class RollupView(APIView):
         if query.validated_data.get("desc"):
             params["desc"] = "1"
         rollup = build_rollup(user=request.user, params=params, today=services.today())
+        if rollup.error:  # a refused ?as_of= (or the year it names): the page's Thai message
+            raise ValidationError({"as_of": [rollup.error]})
         if "year" in params and rollup.fiscal_year is not None and rollup.fiscal_year.year_be != int(params["year"]):
             raise ValidationError({"year": [_("ไม่มีแผนของปีงบประมาณนี้ที่คุณเห็น")]})
         return Response(RollupSerializer(rollup).data)

@@ -1,3 +1,8 @@
+"""The Django admin of progress: read-only. Ticks, evidence, round results and 5G KPI values change
+only through assessments/services.py, which keeps their history and replaces the plan versions
+(indicators/versions.py) that cached pages are keyed by; an admin that wrote here would do neither.
+"""
+
 from django.contrib import admin
 
 from .models import Evidence, HistoryEntry, Notice, PolicyKPIMeasurement, RoundAssessment, StepCompletion

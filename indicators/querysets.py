@@ -14,7 +14,10 @@ Roles: admin (changes everything in the subtree), director (reads the
 subtree, drafts included; reviews rounds; edits criteria and targets),
 monitor (กพร. of the department: reads the subtree and its roll-up), viewer
 (reads the subtree). Staff without an appointment read the plans of their own
-unit and the units above it.
+unit and the units above it. Nothing reaches sideways: the director of one unit
+reads nothing of a sibling unit's plan (a 404, as to a stranger), and a
+monitor reads all below him but reviews nothing (both roles are in the
+permission matrix, kpi_tracker/tests/test_permission_matrix.py).
 """
 
 from __future__ import annotations

@@ -8,6 +8,13 @@ summarise() as that unit's dashboard), computed for all units at once:
 Queries: fiscal years (1), visible plans (1), rounds (1), then rows_for_plans:
 indicators (1), progress_for (5), latest change (1). The same for 10 units and 100.
 
+As of a date (?as_of=, typed in Buddhist Era like the scorecard's: 31/03/2565, Thai
+digits, or ISO as links carry it; core.thai.parse_input_date): statuses, levels,
+timeliness and last updates are those of that day; the fiscal year is the date's
+unless ?year= names it too (then they must agree). A date that cannot be read,
+lies in the future or outside the year, or a year without visible plans, is
+refused with a Thai message (Rollup.error) and no rows: nothing is guessed.
+
 Timeliness of each round (assessments.levels.timeliness): an indicator with
 criteria for the round was submitted on time (on or before the round's close),
 late, or not at all, as of the date; a unit is "not submitted" while any is
@@ -21,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments import levels
@@ -115,6 +123,7 @@ class Rollup:
     sort: str
     desc: bool
     all_units: int = 0
+    error: str = ""  # a refused ?as_of= (or year), in Thai; the rows are then empty
 
 
 def _submission(rnd: Round, progress: dict, as_of: dt.date) -> RoundSubmission:
@@ -195,31 +204,64 @@ def _keeps(row: UnitRow, status: str) -> bool:
     return True
 
 
+def _as_of(raw: str, year: int | None, years: list[int], today: dt.date) -> tuple[int | None, dt.date | None, str]:
+    """The fiscal year and the typed as-of date (None when none was typed), or a Thai message."""
+    if not raw:
+        return year, None, ""
+    try:
+        day = thai.parse_input_date(raw)
+    except (ValueError, TypeError, OverflowError):  # OverflowError: a year of twenty digits
+        return year, None, _("วันที่ “{value}” ไม่ถูกต้อง กรุณาพิมพ์ในรูปแบบ วว/ดด/ปปปป (พ.ศ.) เช่น 31/03/2565").format(
+            value=raw[:20])
+    if day > today:
+        return year, None, _("ข้อมูล ณ วันที่ต้องไม่เกินวันนี้ ({today})").format(today=thai.format_date(today))
+    if year is None:
+        year = thai.fiscal_year_of(day)
+        if year not in years:
+            return None, None, _("ไม่มีแผนปฏิบัติการของปีงบประมาณ พ.ศ. {year} ที่คุณเข้าถึงได้").format(year=year)
+    start, end = thai.fiscal_year_bounds(year)
+    if not start <= day <= end:
+        return year, None, _("วันที่ต้องอยู่ในปีงบประมาณ พ.ศ. {year} ({start} ถึง {end})").format(
+            year=year, start=thai.format_date(start), end=thai.format_date(end))
+    return year, day, ""
+
+
+def _year(params, years: list[int]) -> int | None:
+    raw_year = thai.to_arabic_digits(str(params.get("year", "")))
+    return int(raw_year) if raw_year.isdecimal() and len(raw_year) <= 4 and int(raw_year) in years else None
+
+
 def build_rollup(*, user, params, today: dt.date) -> Rollup:
-    """The roll-up of the plans `user` may see, for ?year= (BE), ?round= (6|12),
+    """The roll-up of the plans `user` may see, for ?year= (BE), ?round= (6|12), ?as_of= (a date),
     filtered by ?kind=, ?region=, ?status=, sorted by ?sort= (?desc=1)."""
     visible = ActionPlan.objects.visible_to(user)
     years = sorted(set(visible.values_list("fiscal_year__year_be", flat=True)), reverse=True)
-    raw_year = thai.to_arabic_digits(str(params.get("year", "")))
-    year = int(raw_year) if raw_year.isdecimal() and len(raw_year) <= 4 and int(raw_year) in years else None
-    if year is None and years:
+    raw_as_of = str(params.get("as_of", "")).strip()
+    year, typed, error = _as_of(raw_as_of, _year(params, years), years, today)
+    kinds = [(k, str(label)) for k, label in OrgUnit.Kind.choices]
+    if year is None and years and not error:
         current = thai.fiscal_year_of(today)
         year = current if current in years else years[0]
-    kinds = [(k, str(label)) for k, label in OrgUnit.Kind.choices]
-    empty = Rollup(None, years, [], None, None, [], Totals(), {}, kinds, [], "unit", False)
-    if year is None:
-        return empty
+    if year is None or error:
+        fy = FiscalYear.objects.filter(year_be=year).first() if year is not None else None
+        return Rollup(fy, years, [], None, None, [], Totals(), {"year": str(year or ""), "as_of": raw_as_of[:40]},
+                      kinds, [], "unit", False, error=error)
     plans = list(visible.filter(fiscal_year__year_be=year).select_related("org_unit", "fiscal_year")
                  .order_by("org_unit__tree_path"))
     fy = plans[0].fiscal_year
     rounds = list(Round.objects.filter(fiscal_year=fy).select_related("fiscal_year").order_by("closes_on"))
     start, end = thai.fiscal_year_bounds(year)
-    as_of = levels.default_as_of(today, start, end)
+    as_of = typed or levels.default_as_of(today, start, end)
     wanted_round = str(params.get("round", ""))
     selected = next((r for r in rounds if wanted_round == str(r.months)), None) or current_round(rounds, as_of)
     if selected is None:
         return Rollup(fy, years, rounds, None, as_of, [], Totals(), {}, kinds, [], "unit", False)
+    return _rollup_of(plans, rounds, selected, as_of, params, kinds=kinds, years=years,
+                      typed=typed.isoformat() if typed else "")
 
+
+def _rollup_of(plans, rounds, selected, as_of, params, *, kinds, years, typed: str) -> Rollup:
+    """The rows of the chosen plans, filtered and sorted as the parameters say."""
     kind = str(params.get("kind", ""))
     kind = kind if kind in dict(kinds) else ""
     region = str(params.get("region", ""))
@@ -252,7 +294,7 @@ def build_rollup(*, user, params, today: dt.date) -> Rollup:
         totals.summary.merge(r.summary)
         if r.selected_submission:
             totals.submission_counts[r.selected_submission.status] += 1
-    filters = {"year": str(year), "round": str(selected.months), "kind": kind, "region": region, "status": status}
-    return Rollup(fy, years, rounds, selected, as_of, rows, totals, filters, kinds, regions, sort, desc,
-                  all_units=len(plans))
-
+    filters = {"year": str(plans[0].fiscal_year.year_be), "round": str(selected.months), "as_of": typed,
+               "kind": kind, "region": region, "status": status}
+    return Rollup(plans[0].fiscal_year, years, rounds, selected, as_of, rows, totals, filters, kinds, regions, sort,
+                  desc, all_units=len(plans))

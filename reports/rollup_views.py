@@ -2,7 +2,8 @@
 
 Open to anyone appointed to read a subtree (viewer, monitor, director,
 administrator: Scope.sees_rollup); each sees the units whose plans they may see.
-Staff without an appointment get a 403.
+Staff without an appointment get a 403. A refused ?as_of= (reports.rollup.build_rollup)
+is the page with its Thai message and a 400, for the page and for the files alike.
 """
 
 from __future__ import annotations
@@ -38,14 +39,12 @@ def _rollup(request) -> Rollup:
 def _filename(r: Rollup, ext: str) -> str:
     year = r.fiscal_year.year_be if r.fiscal_year else ""
     months = r.round.months if r.round else ""
-    return f"rollup-{year}-{months}.{ext}"
+    day = f"-{r.filters['as_of']}" if r.filters.get("as_of") else ""  # a roll-up as of a chosen day says which
+    return f"rollup-{year}-{months}{day}.{ext}"
 
 
-@login_required
-@require_GET
-def rollup(request):
-    """ภาพรวมระดับกรม: one row per unit, filters and sorting in the URL (GET), drill-down to each unit."""
-    r = _rollup(request)
+def _page(request, r: Rollup):
+    """The roll-up page; with the Thai message and a 400 when the roll-up was refused (r.error)."""
     base = {k: v for k, v in r.filters.items() if v}
     headers = []
     for key in COLUMNS:
@@ -55,10 +54,18 @@ def rollup(request):
     keep = {**base, "sort": r.sort, **({"desc": "1"} if r.desc else {})}
     return render(request, "reports/rollup.html", {
         "r": r, "headers": headers, "query": urlencode(keep),
+        "drill": urlencode({"as_of": r.filters["as_of"]}) if r.filters.get("as_of") and not r.error else "",
         "status_filters": [(k, str(v)) for k, v in STATUS_FILTERS.items()],
         "legend": [(s, str(Status.LABELS[s])) for s in Status.ORDER],
         "timeliness_labels": {k: str(v) for k, v in Timeliness.LABELS.items()},
-    })
+    }, status=400 if r.error else 200)
+
+
+@login_required
+@require_GET
+def rollup(request):
+    """ภาพรวมระดับกรม: one row per unit, filters and sorting in the URL (GET), drill-down to each unit."""
+    return _page(request, _rollup(request))
 
 
 @login_required
@@ -69,6 +76,8 @@ def rollup_pdf(request):
     from .rollup_export import render_pdf
 
     r = _rollup(request)
+    if r.error:
+        return _page(request, r)
     response = HttpResponse(render_pdf(r), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(r, "pdf")}"'
     return response
@@ -81,6 +90,8 @@ def rollup_xlsx(request):
     from .rollup_export import render_xlsx
 
     r = _rollup(request)
+    if r.error:
+        return _page(request, r)
     response = HttpResponse(render_xlsx(r), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(r, "xlsx")}"'
     return response

@@ -202,6 +202,14 @@ def _kpi_error(client, users, world):
                             {"value": "ไม่ใช่ตัวเลข", "measured_on": "2022-05-01", "source": "", "plan": world["plan"].pk})]
 
 
+@state("roll-up with a bad as-of date")
+def _rollup_error(client, users, world):
+    """Issue 18: the roll-up refuses a day that does not exist, with its Thai message and the form (400)."""
+    url = reverse("reports:rollup") + "?as_of=31/02/2565"
+    return [get_page(client, users, "monitor", "roll-up: a day that does not exist", url),
+            get_page(client, users, "monitor", "roll-up as of a day", reverse("reports:rollup") + "?as_of=31/03/2565")]
+
+
 @state("returned round")
 def _returned(client, users, world):
     """Last: it changes the world. The director returns indicator 2's round; its owner reads why."""

@@ -10,11 +10,17 @@ Outcomes: 200, 403, 404, 405, "login" (a redirect to the sign-in page) and
 "redirect" (any other redirect: back to the page after a write, or onwards).
 Read-only pages answer GET and HEAD only: a POST to them is a 405.
 
-Roles (root conftest.py): anonymous; viewer (department-wide, read only);
-owner (primary owner of indicators 1-8, who submitted indicator 2's
-6-month round); coowner (secondary owner of indicator 1); other_staff (owns
-24-30 only); director (of the group: reads everything, reviews); admin
-(department administrator and Django superuser).
+Roles (root conftest.py, `department_users`): anonymous; viewer
+(department-wide, read only); owner (primary owner of indicators 1-8, who
+submitted indicator 2's 6-month round); coowner (secondary owner of
+indicator 1); other_staff (owns 24-30 only); director (of the group: reads
+everything, reviews); admin (department administrator and Django superuser);
+sibling_director (member and director of a sibling กอง under the same
+department, with its own plan: every object of the group's plan is hidden
+from him, a 404, as from a stranger, while pages without an object show him
+his own unit); monitor (the department monitoring role, กพร.: reads every
+plan, its evidence and the roll-up; reviews, records and changes nothing,
+a 403 where the object is visible to him).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from indicators.models import ActionPlan, Cascade, Indicator, MilestoneStep, Pla
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "viewer", "owner", "coowner", "other_staff", "director", "admin")
+ROLES = ("anonymous", "viewer", "owner", "coowner", "other_staff", "director", "admin", "sibling_director", "monitor")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -46,13 +52,21 @@ def signed_in(outcome, anonymous="login"):
     return {"anonymous": anonymous, **{role: outcome for role in ROLES[1:]}}
 
 
-def only(allowed, outcome, others, anonymous="login"):
-    """`outcome` for the roles in `allowed`, `others` for the rest of the signed-in roles."""
-    return {"anonymous": anonymous, **{r: (outcome if r in allowed else others) for r in ROLES[1:]}}
+def only(allowed, outcome, others, anonymous="login", **roles):
+    """`outcome` for the roles in `allowed`, `others` for the rest of the signed-in roles;
+    keyword arguments name the outcome of single roles (`sibling_director=404`)."""
+    return {"anonymous": anonymous, **{r: (outcome if r in allowed else others) for r in ROLES[1:]}, **roles}
+
+
+def of_the_group(cases: dict) -> dict:
+    """An object of the group's plan is hidden from a sibling unit's director: whatever the others
+    get, he gets the 404 of a stranger (never a 403 that says it exists)."""
+    return {**cases, "sibling_director": 404}
 
 
 OWNERS_OF_1 = {"owner", "coowner", "admin"}
 REVIEWERS = {"director", "admin"}
+ROLLUP_READERS = {"viewer", "director", "admin", "sibling_director", "monitor"}
 
 
 @dataclass
@@ -73,70 +87,93 @@ MATRIX: dict[str, Case] = {
     # Progress pages: every signed-in member of the department may read them.
     "assessments:my-indicators": Case(get=signed_in(200), post=signed_in(405)),
     "assessments:plan": Case(get=signed_in(200), post=signed_in(405)),
-    "assessments:indicator": Case(args="indicator", get=signed_in(200), post=signed_in(405)),
+    "assessments:indicator": Case(args="indicator", get=of_the_group(signed_in(200)), post=signed_in(405)),
     # Writes: only the indicator's owners and administrators.
-    "assessments:step-save": Case(args="step", get=signed_in(405), post=only(OWNERS_OF_1, "redirect", 403),
+    "assessments:step-save": Case(args="step", get=signed_in(405),
+                                  post=of_the_group(only(OWNERS_OF_1, "redirect", 403)),
                                   data="tick", changes="completion"),
-    "assessments:evidence-download": Case(args="evidence", get=signed_in(200), post=signed_in(405)),
-    "assessments:evidence-remove": Case(args="evidence", get=signed_in(405), post=only(OWNERS_OF_1, "redirect", 403),
+    "assessments:evidence-download": Case(args="evidence", get=of_the_group(signed_in(200)), post=signed_in(405)),
+    "assessments:evidence-remove": Case(args="evidence", get=signed_in(405),
+                                        post=of_the_group(only(OWNERS_OF_1, "redirect", 403)),
                                         data="reason", changes="evidence"),
     "assessments:round-submit": Case(args="indicator-round", get=signed_in(405),
-                                     post=only(OWNERS_OF_1, "redirect", 403), data="note", changes="assessment"),
+                                     post=of_the_group(only(OWNERS_OF_1, "redirect", 403)),
+                                     data="note", changes="assessment"),
     # Review: the director of the group and administrators.
-    "assessments:review-queue": Case(get=only(REVIEWERS, 200, 403), post=signed_in(405)),
-    "assessments:review": Case(args="submitted", get=only(REVIEWERS, 200, 403), post=signed_in(405)),
-    "assessments:round-verify": Case(args="submitted", get=signed_in(405), post=only(REVIEWERS, "redirect", 403),
+    # A sibling unit's director has his own queue (nothing of the group's in it); a monitor reviews nothing.
+    "assessments:review-queue": Case(get=only(REVIEWERS | {"sibling_director"}, 200, 403), post=signed_in(405)),
+    "assessments:review": Case(args="submitted", get=of_the_group(only(REVIEWERS, 200, 403)), post=signed_in(405)),
+    "assessments:round-verify": Case(args="submitted", get=signed_in(405),
+                                     post=of_the_group(only(REVIEWERS, "redirect", 403)),
                                      data="verify", changes="assessment"),
-    "assessments:round-return": Case(args="submitted", get=signed_in(405), post=only(REVIEWERS, "redirect", 403),
+    "assessments:round-return": Case(args="submitted", get=signed_in(405),
+                                     post=of_the_group(only(REVIEWERS, "redirect", 403)),
                                      data="return", changes="assessment"),
-    "assessments:round-reopen": Case(args="submitted", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+    "assessments:round-reopen": Case(args="submitted", get=signed_in(405),
+                                     post=of_the_group(only({"admin"}, "redirect", 403)),
                                      data="reason", changes="assessment"),
     # Issue 14 (owners' notices, round report, evidence preview, confirmation steps).
-    "assessments:evidence-view": Case(args="evidence", get=signed_in(200), post=signed_in(405)),
-    "assessments:evidence-remove-confirm": Case(args="evidence", get=only(OWNERS_OF_1, 200, 403), post=signed_in(405)),
+    "assessments:evidence-view": Case(args="evidence", get=of_the_group(signed_in(200)), post=signed_in(405)),
+    "assessments:evidence-remove-confirm": Case(args="evidence", get=of_the_group(only(OWNERS_OF_1, 200, 403)),
+                                                post=signed_in(405)),
     "assessments:round-report": Case(args="indicator-round", get=signed_in(405),
-                                     post=only(OWNERS_OF_1, "redirect", 403), data="report", changes="history"),
-    "assessments:round-confirm": Case(args="submitted", get=signed_in(405), post=only(REVIEWERS, 200, 403),
+                                     post=of_the_group(only(OWNERS_OF_1, "redirect", 403)),
+                                     data="report", changes="history"),
+    "assessments:round-confirm": Case(args="submitted", get=signed_in(405),
+                                      post=of_the_group(only(REVIEWERS, 200, 403)),
                                       data="confirm-return"),
     "assessments:notices": Case(get=signed_in(200), post=signed_in(405)),
     "assessments:notice-open": Case(args="notice", get=signed_in(405), post=only({"owner"}, "redirect", 404)),
     "assessments:notices-read-all": Case(get=signed_in(405), post=signed_in("redirect")),
     # Reports: read by everyone signed in; 5G KPI values recorded by reviewers.
     "reports:dashboard": Case(get=signed_in(200), post=signed_in(405)),
-    "reports:kpi-record": Case(args="kpi", get=signed_in(405), post=only(REVIEWERS, "redirect", 403),
+    # The POST names the group's plan: hidden from the sibling unit's director.
+    "reports:kpi-record": Case(args="kpi", get=signed_in(405), post=of_the_group(only(REVIEWERS, "redirect", 403)),
                                data="kpi", changes="measurement"),
     "reports:ping": Case(get=signed_in(200), post=signed_in(405)),
-    "reports:scorecard": Case(get=signed_in(200), post=signed_in(405)),
-    "reports:scorecard-pdf": Case(get=signed_in(200), post=signed_in(405)),
-    "reports:scorecard-xlsx": Case(get=signed_in(200), post=signed_in(405)),
+    # The scorecards are asked for the group's plan (check() adds ?plan=...): hidden from a sibling unit.
+    "reports:scorecard": Case(get=of_the_group(signed_in(200)), post=signed_in(405)),
+    "reports:scorecard-pdf": Case(get=of_the_group(signed_in(200)), post=signed_in(405)),
+    "reports:scorecard-xlsx": Case(get=of_the_group(signed_in(200)), post=signed_in(405)),
     # The evidence annex: whoever may download the evidence (everyone signed in).
-    "reports:scorecard-annex": Case(get=signed_in(200), post=signed_in(405)),
+    "reports:scorecard-annex": Case(get=of_the_group(signed_in(200)), post=signed_in(405)),
     # Plan pages (issue 15): the plan administrator of the unit edits the plan ("admin": department
     # administrator and superuser); the director of the unit edits criteria and targets only.
-    "indicators:plan-list": Case(get=only(REVIEWERS, 200, 403), post=signed_in(405)),
-    "indicators:plan-detail": Case(args="plan-id", get=only(REVIEWERS, 200, 403), post=signed_in(405)),
-    "indicators:plan-edit": Case(args="plan-id", get=only({"admin"}, 200, 403), post=only({"admin"}, "redirect", 403),
+    # The list of the plans one directs: a sibling unit's director sees his own there; a monitor directs none.
+    "indicators:plan-list": Case(get=only(REVIEWERS | {"sibling_director"}, 200, 403), post=signed_in(405)),
+    "indicators:plan-detail": Case(args="plan-id", get=of_the_group(only(REVIEWERS, 200, 403)), post=signed_in(405)),
+    "indicators:plan-edit": Case(args="plan-id", get=of_the_group(only({"admin"}, 200, 403)),
+                                 post=of_the_group(only({"admin"}, "redirect", 403)),
                                  data="plan-edit", changes="plan"),
-    "indicators:plan-copy": Case(args="plan-id", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+    "indicators:plan-copy": Case(args="plan-id", get=signed_in(405),
+                                 post=of_the_group(only({"admin"}, "redirect", 403)),
                                  data="copy", changes="plan"),
     # The world's plan is already published: the administrator is sent back with the reason, nothing changes.
-    "indicators:plan-publish": Case(args="plan-id", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+    "indicators:plan-publish": Case(args="plan-id", get=signed_in(405),
+                                    post=of_the_group(only({"admin"}, "redirect", 403)),
                                     changes=""),
-    "indicators:indicator-add": Case(args="plan-id", get=only({"admin"}, 200, 403),
-                                     post=only({"admin"}, "redirect", 403), data="indicator-add", changes="indicator"),
-    "indicators:kpi-edit": Case(args="plan-kpi", get=only({"admin"}, 200, 403), post=only({"admin"}, "redirect", 403),
+    "indicators:indicator-add": Case(args="plan-id", get=of_the_group(only({"admin"}, 200, 403)),
+                                     post=of_the_group(only({"admin"}, "redirect", 403)),
+                                     data="indicator-add", changes="indicator"),
+    "indicators:kpi-edit": Case(args="plan-kpi", get=of_the_group(only({"admin"}, 200, 403)),
+                                post=of_the_group(only({"admin"}, "redirect", 403)),
                                 data="kpi-edit", changes="kpi"),
-    "indicators:plan-template": Case(args="plan-id", get=only({"admin"}, 200, 403), post=signed_in(405)),
+    "indicators:plan-template": Case(args="plan-id", get=of_the_group(only({"admin"}, 200, 403)), post=signed_in(405)),
     # No file: the administrator gets the form back with the Thai reason (400), nothing is saved.
-    "indicators:plan-import": Case(args="plan-id", get=only({"admin"}, 200, 403), post=only({"admin"}, 400, 403)),
+    "indicators:plan-import": Case(args="plan-id", get=of_the_group(only({"admin"}, 200, 403)),
+                                   post=of_the_group(only({"admin"}, 400, 403))),
     # No preview waiting in the session: back to the upload page, nothing is saved.
-    "indicators:plan-import-confirm": Case(args="plan-id", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+    "indicators:plan-import-confirm": Case(args="plan-id", get=signed_in(405),
+                                           post=of_the_group(only({"admin"}, "redirect", 403)),
                                            changes=""),
-    "indicators:indicator-edit": Case(args="bare", get=only({"admin"}, 200, 403), post=only({"admin"}, "redirect", 403),
+    "indicators:indicator-edit": Case(args="bare", get=of_the_group(only({"admin"}, 200, 403)),
+                                      post=of_the_group(only({"admin"}, "redirect", 403)),
                                       data="indicator-edit", changes="indicator"),
-    "indicators:criteria-edit": Case(args="bare", get=only(REVIEWERS, 200, 403), post=only(REVIEWERS, "redirect", 403),
+    "indicators:criteria-edit": Case(args="bare", get=of_the_group(only(REVIEWERS, 200, 403)),
+                                     post=of_the_group(only(REVIEWERS, "redirect", 403)),
                                      data="criteria", changes="criteria"),
-    "indicators:indicator-withdraw": Case(args="bare", get=signed_in(405), post=only({"admin"}, "redirect", 403),
+    "indicators:indicator-withdraw": Case(args="bare", get=signed_in(405),
+                                          post=of_the_group(only({"admin"}, "redirect", 403)),
                                           data="withdraw", changes="indicator"),
     # Issue 20: the read-only JSON API. Everyone signed in (session or token) reads what the pages show them
     # (the world's plan is published, so all of it); without credentials a 401; every write a 405.
@@ -148,27 +185,31 @@ MATRIX: dict[str, Case] = {
     "api:round-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
     "api:round-detail": Case(args="round-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
     "api:unit-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
-    "api:unit-detail": Case(args="unit-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:unit-detail": Case(args="unit-id", get=of_the_group(signed_in(200, anonymous=401)),
+                            post=signed_in(405, anonymous=401)),
     "api:plan-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
-    "api:plan-detail": Case(args="plan-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
-    "api:plan-progress": Case(args="plan-id", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api:plan-detail": Case(args="plan-id", get=of_the_group(signed_in(200, anonymous=401)),
+                            post=signed_in(405, anonymous=401)),
+    "api:plan-progress": Case(args="plan-id", get=of_the_group(signed_in(200, anonymous=401)),
+                              post=signed_in(405, anonymous=401)),
     "api:indicator-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
-    "api:indicator-detail": Case(args="indicator", get=signed_in(200, anonymous=401),
+    "api:indicator-detail": Case(args="indicator", get=of_the_group(signed_in(200, anonymous=401)),
                                  post=signed_in(405, anonymous=401)),
-    "api:indicator-history": Case(args="indicator", get=signed_in(200, anonymous=401),
+    "api:indicator-history": Case(args="indicator", get=of_the_group(signed_in(200, anonymous=401)),
                                   post=signed_in(405, anonymous=401)),
     "api:kpi-list": Case(get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
     "api:kpi-detail": Case(args="kpi", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
     # The department roll-up in the API: whoever may open its page (an appointment to read a subtree), else 403.
-    "api:rollup": Case(get=only({"viewer", "director", "admin"}, 200, 403, anonymous=401),
+    "api:rollup": Case(get=only(ROLLUP_READERS, 200, 403, anonymous=401),
                        post=signed_in(405, anonymous=401)),
     # Issue 18: the department roll-up and its downloads, for everyone appointed to read a subtree (viewer,
-    # director, administrator; monitors too: assessments/tests/test_access_rules.py); staff without one: 403.
-    # A director of a sibling unit sees only his own units' rows (reports/tests/test_rollup.py).
-    "reports:rollup": Case(get=only({"viewer", "director", "admin"}, 200, 403), post=signed_in(405)),
-    "reports:rollup-pdf": Case(get=only({"viewer", "director", "admin"}, 200, 403), post=signed_in(405)),
-    "reports:rollup-xlsx": Case(get=only({"viewer", "director", "admin"}, 200, 403), post=signed_in(405)),
-    "indicators:cascade-edit": Case(args="bare", get=only(REVIEWERS, 200, 403), post=only(REVIEWERS, "redirect", 403),
+    # director, administrator, monitor); staff without one: 403. A director of a sibling unit sees only his
+    # own units' rows (test_sibling_director_sees_his_own_unit below, reports/tests/test_rollup.py).
+    "reports:rollup": Case(get=only(ROLLUP_READERS, 200, 403), post=signed_in(405)),
+    "reports:rollup-pdf": Case(get=only(ROLLUP_READERS, 200, 403), post=signed_in(405)),
+    "reports:rollup-xlsx": Case(get=only(ROLLUP_READERS, 200, 403), post=signed_in(405)),
+    "indicators:cascade-edit": Case(args="bare", get=of_the_group(only(REVIEWERS, 200, 403)),
+                                    post=of_the_group(only(REVIEWERS, "redirect", 403)),
                                     data="cascade", changes="cascade"),
 }
 # The Django admin is one rule for all its URLs: checked on every registered
@@ -198,7 +239,8 @@ def test_every_url_is_in_the_matrix():
 # --- the world the URLs point into --------------------------------------------------
 
 @pytest.fixture
-def world(plan, users, rounds, fy_today, settings, tmp_path):
+def world(plan, department_users, rounds, fy_today, settings, tmp_path):
+    users = department_users
     fy_today(dt.date(2022, 5, 16))
     settings.MEDIA_ROOT = tmp_path
     users["admin"].is_superuser = True
@@ -323,12 +365,13 @@ def check(client, users, world, name, method):
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_url_as_each_role(client, users, world, name):
-    check(client, users, world, name, "get")
-    check(client, users, world, name, "post")
+def test_url_as_each_role(client, department_users, world, name):
+    check(client, department_users, world, name, "get")
+    check(client, department_users, world, name, "post")
 
 
-def test_the_admin_is_for_superusers_only(client, users, world):
+def test_the_admin_is_for_superusers_only(client, department_users, world):
+    users = department_users
     pages = [reverse("admin:index")] + [
         reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist") for model in admin.site._registry
     ]
