@@ -42,13 +42,14 @@ def plans(department, users):
 
 
 def cold_and_warm(client, url, params=None):
-    """(queries on a cold cache, queries on a warm one, the warm response)."""
+    """(queries on a cold cache, queries on a warm one, the cold response: the one that built the page,
+    whose context holds what it showed; a warm one may be served from the page cache)."""
     cache.clear()
     with CaptureQueriesContext(connection) as cold:
-        assert client.get(url, params or {}).status_code == 200
-    with CaptureQueriesContext(connection) as warm:
         response = client.get(url, params or {})
     assert response.status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url, params or {}).status_code == 200
     return len(cold.captured_queries), len(warm.captured_queries), response
 
 
