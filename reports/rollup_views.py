@@ -8,18 +8,26 @@ is the page with its Thai message and a 400, for the page and for the files alik
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
+from django.utils import translation
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from assessments import services
 from assessments.levels import Status, Timeliness
+from indicators import versions
+from indicators.models import ActionPlan
 from indicators.querysets import scope_of
 
 from .rollup import SORTS, STATUS_FILTERS, Rollup, build_rollup
@@ -31,9 +39,27 @@ COLUMNS = ("unit", "kind", "region", "total", "met", "on_track", "behind", "over
 
 
 def _rollup(request) -> Rollup:
+    _allowed(request)
+    return build_rollup(user=request.user, params=request.GET, today=services.today())
+
+
+def _allowed(request) -> None:
     if not scope_of(request.user).sees_rollup:
         raise PermissionDenied(_("ภาพรวมระดับกรมเปิดให้ผู้บริหาร ผู้ติดตามประเมินผล ผู้อำนวยการ และผู้ดูแลระบบ"))
-    return build_rollup(user=request.user, params=request.GET, today=services.today())
+
+
+MAIN_CACHE_SECONDS = 3600
+
+
+def _main_key(request) -> str:
+    """Everything the page's content depends on (issue 19): the plans the reader may see, each with its
+    version token (a write to a plan replaces it: indicators/versions.py), every GET parameter, the
+    language and today's date (the default as-of date). Nothing of the reader's own."""
+    plans = list(ActionPlan.objects.visible_to(request.user).order_by("pk").values_list(
+        "pk", "fiscal_year__year_be", "org_unit__name", "org_unit__kind", "org_unit__region", "org_unit__tree_path"))
+    tokens = versions.tokens(p[0] for p in plans)
+    parts = (plans, sorted(tokens.items()), sorted(request.GET.lists()), translation.get_language(), services.today())
+    return "kpi:rollup-main:" + hashlib.sha1(repr(parts).encode()).hexdigest()
 
 
 def _filename(r: Rollup, ext: str) -> str:
@@ -43,8 +69,14 @@ def _filename(r: Rollup, ext: str) -> str:
     return f"rollup-{year}-{months}{day}.{ext}"
 
 
-def _page(request, r: Rollup):
+def _page(request, r: Rollup, main: str | None = None):
     """The roll-up page; with the Thai message and a 400 when the roll-up was refused (r.error)."""
+    main = _main(r) if main is None else main
+    return render(request, "reports/rollup.html", {"r": r, "main": mark_safe(main)}, status=400 if r.error else 200)
+
+
+def _main(r: Rollup) -> str:
+    """The page's content (everything inside the frame of base.html)."""
     base = {k: v for k, v in r.filters.items() if v}
     headers = []
     for key in COLUMNS:
@@ -52,20 +84,33 @@ def _page(request, r: Rollup):
         headers.append({"key": key, "label": str(SORTS[key]), "active": r.sort == key, "desc": r.desc,
                         "query": urlencode({**base, "sort": key, **({"desc": desc} if desc else {})})})
     keep = {**base, "sort": r.sort, **({"desc": "1"} if r.desc else {})}
-    return render(request, "reports/rollup.html", {
+    return render_to_string("reports/_rollup_main.html", {
         "r": r, "headers": headers, "query": urlencode(keep),
         "drill": urlencode({"as_of": r.filters["as_of"]}) if r.filters.get("as_of") and not r.error else "",
         "status_filters": [(k, str(v)) for k, v in STATUS_FILTERS.items()],
         "legend": [(s, str(Status.LABELS[s])) for s in Status.ORDER],
         "timeliness_labels": {k: str(v) for k, v in Timeliness.LABELS.items()},
-    }, status=400 if r.error else 200)
+    })
 
 
 @login_required
 @require_GET
 def rollup(request):
-    """ภาพรวมระดับกรม: one row per unit, filters and sorting in the URL (GET), drill-down to each unit."""
-    return _page(request, _rollup(request))
+    """ภาพรวมระดับกรม: one row per unit, filters and sorting in the URL (GET), drill-down to each unit.
+
+    The content is cached (_main_key); when it comes from the cache the roll-up is not built at all
+    (`r` in the context is then built only if something reads it, as the tests do)."""
+    _allowed(request)
+    key = _main_key(request)
+    main = cache.get(key)
+    if main is None:
+        r = _rollup(request)
+        main = _main(r)
+        if not r.error:
+            cache.set(key, main, MAIN_CACHE_SECONDS)
+        return _page(request, r, main)
+    r = SimpleLazyObject(lambda: build_rollup(user=request.user, params=request.GET, today=services.today()))
+    return _page(request, r, main)
 
 
 @login_required
