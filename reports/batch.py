@@ -9,7 +9,7 @@ reports.annex.build_annex / render_pdf), so the batch and the page never disagre
 
 The life of a job (reports.models.BatchJob):
 - `batch_start` (the page's POST) writes a queued job and hands it to Celery after the commit
-  (reports/tasks.py); an identical job still queued or running is returned instead (a
+  (reports/tasks.py batch_enqueue); an identical job still queued or running is returned instead (a
   double submit), which the database enforces too (constraint batchjob_one_active).
 - `batch_run` (the task) takes the job only while it is queued, marks it running, writes the ZIP
   into a temporary file under VAR_DIR/batch-tmp, counting each file made, and only when the
@@ -28,6 +28,7 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,9 +159,12 @@ def batch_choices(user) -> Choices:
 # --- starting -----------------------------------------------------------------------------
 
 
-def batch_start(*, user, fiscal_year: int, quarter: int, scope: OrgUnit | None = None) -> tuple[BatchJob, bool]:
+def batch_start(*, user, fiscal_year: int, quarter: int, scope: OrgUnit | None = None,
+                enqueue: Callable[[int], None]) -> tuple[BatchJob, bool]:
     """Queue the batch (True), or return the identical one already queued or running (False).
 
+    `enqueue(job_id)` hands a new job to Celery (reports.tasks.batch_enqueue); it is called once
+    the job is committed, so a worker never looks for a row it cannot see yet.
     Raises BatchError (Thai) when the user may not start one or the batch would be empty.
     """
     if not scope_of(user).sees_rollup:
@@ -177,7 +181,7 @@ def batch_start(*, user, fiscal_year: int, quarter: int, scope: OrgUnit | None =
             if job is not None:
                 return job, False
             job = BatchJob.objects.create(scope=scope, **key)
-            transaction.on_commit(lambda: batch_enqueue(job.pk))
+            transaction.on_commit(lambda: enqueue(job.pk))
             return job, True
     except IntegrityError:  # the same batch was queued by a request running at the same moment
         job = BatchJob.objects.filter(state__in=BatchJob.ACTIVE, **key).first()
@@ -190,21 +194,9 @@ def _active_job(key: dict) -> BatchJob | None:
     """The identical job still queued or running; a stale one (its worker gone) is closed as failed first."""
     job = BatchJob.objects.select_for_update().filter(state__in=BatchJob.ACTIVE, **key).first()
     if job is not None and job.is_stale:
-        _fail(job.pk, str(job.shown_error))
+        batch_fail(job.pk, str(job.shown_error))
         return None
     return job
-
-
-def batch_enqueue(job_id: int) -> None:
-    """Hand the job to Celery (or run it here, eagerly); a broker that cannot be reached fails the job
-    with the reason instead of failing the page."""
-    from .tasks import batch_run_task
-
-    try:
-        batch_run_task.delay(job_id)
-    except Exception:  # noqa: BLE001 - kombu raises several kinds for a broker that is down
-        log.exception("batch job %s: could not be queued", job_id)
-        _fail(job_id, _("ส่งงานเข้าคิวไม่ได้ (ระบบคิวงานไม่ตอบสนอง) กรุณาลองใหม่ภายหลัง หรือแจ้งผู้ดูแลระบบ"))
 
 
 # --- running ------------------------------------------------------------------------------
@@ -229,7 +221,7 @@ def batch_run(job_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 - every failure is told on the page, with its reason
         if saved:
             _delete_quietly(saved)
-        _fail(job_id, _reason(exc, job))
+        batch_fail(job_id, _reason(exc, job))
     finally:
         part.unlink(missing_ok=True)
 
@@ -296,7 +288,8 @@ def _finish(job: BatchJob, name: str, size: int) -> None:
                body=_("ดาวน์โหลดไฟล์ ZIP ได้ที่หน้าชุดรายงานสิ้นไตรมาส"))
 
 
-def _fail(job_id: int, reason: str) -> None:
+def batch_fail(job_id: int, reason: str) -> None:
+    """Close a queued or running job as failed, with its reason (Thai), and tell its owner."""
     now = timezone.now()
     with transaction.atomic():
         job = BatchJob.objects.select_for_update().select_related("requested_by").filter(pk=job_id).first()

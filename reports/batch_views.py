@@ -27,7 +27,7 @@ from core import thai
 from indicators.models import OrgUnit
 from indicators.querysets import scope_of
 
-from . import batch
+from . import batch, tasks
 from .models import BatchJob
 from .scorecard import default_period
 
@@ -94,7 +94,7 @@ def batch_start(request):
     if not form.is_valid():
         return _page(request, form, status=400)
     try:
-        job, created = batch.batch_start(user=request.user, **form.cleaned_data)
+        job, created = batch.batch_start(user=request.user, enqueue=tasks.batch_enqueue, **form.cleaned_data)
     except batch.BatchError as exc:
         form.add_error(None, exc.message)
         return _page(request, form, status=400)

@@ -1,6 +1,13 @@
 """Celery tasks of the reports app (found by kpi_tracker/celery.py's autodiscover_tasks)."""
 
+import logging
+
 from celery import shared_task
+from django.utils.translation import gettext as _
+
+from . import batch
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="reports.batch_run", ignore_result=True)
@@ -10,6 +17,14 @@ def batch_run_task(job_id: int) -> None:
     The job's row carries its state, progress and reason: the task returns nothing and never
     raises, so a failure is never retried into a second half-made ZIP.
     """
-    from .batch import batch_run
+    batch.batch_run(job_id)
 
-    batch_run(job_id)
+
+def batch_enqueue(job_id: int) -> None:
+    """Hand the job to Celery (or, without a broker, run it here and now: CELERY_TASK_ALWAYS_EAGER).
+    A broker that cannot be reached fails the job with the reason instead of failing the page."""
+    try:
+        batch_run_task.delay(job_id)
+    except Exception:  # noqa: BLE001 - kombu raises several kinds for a broker that is down
+        log.exception("batch job %s: could not be queued", job_id)
+        batch.batch_fail(job_id, _("ส่งงานเข้าคิวไม่ได้ (ระบบคิวงานไม่ตอบสนอง) กรุณาลองใหม่ภายหลัง หรือแจ้งผู้ดูแลระบบ"))
