@@ -341,3 +341,29 @@ def test_units_of_the_same_name_get_folders_of_their_own(world):
     folders = batch.unit_folders(plans)
     assert folders[first.pk] == "กลุ่มงานทดสอบ (กรมบังคับคดี)"
     assert folders[twin.pk] == "กลุ่มงานทดสอบ (สำนักอื่น)"
+
+
+def test_a_unit_without_a_plan_that_year_says_so(client, world, django_capture_on_commit_callbacks):
+    later = make_plan(name="กลุ่มงานปีหน้า", indicators=1, department=world["first"].org_unit.parent, year_be=2566,
+                      sections=1, people=2)
+    response = start(client, world["viewer"], django_capture_on_commit_callbacks, scope=str(later.org_unit_id))
+    assert response.status_code == 400
+    assert "ไม่มีแผนปฏิบัติการของปีงบประมาณ พ.ศ. 2565 ที่คุณมีสิทธิ์ดูในหน่วยงานที่เลือก" in response.content.decode()
+    assert not BatchJob.objects.exists()
+
+
+def test_the_page_costs_the_same_queries_for_one_job_and_twenty(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world["viewer"])
+    counts = []
+    for jobs in (1, 20):
+        BatchJob.objects.all().delete()
+        BatchJob.objects.bulk_create(
+            BatchJob(requested_by=world["viewer"], fiscal_year=2565, quarter=1 + n % 4, scope=world["first"].org_unit,
+                     state=BatchJob.State.DONE, file=f"batches/{n}.zip") for n in range(jobs))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(PAGE)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
