@@ -211,19 +211,19 @@ def batch_run(job_id: int) -> None:
     job = BatchJob.objects.select_related("requested_by", "scope").get(pk=job_id)
     part = _temporary_path(job)
     saved = ""
-    try:
-        with translation.override("th"):  # official documents: Thai whatever the interface language
-            plans = _plans_of(job)
-            _write_zip(job, plans, part)
+    # Official documents, and the reasons and notices about them: Thai whatever the interface language.
+    with translation.override("th"):
+        try:
+            _write_zip(job, _plans_of(job), part)
             with part.open("rb") as handle:
                 saved = default_storage.save(batch_upload_name(job), File(handle, name=zip_filename(job)))
             _finish(job, saved, part.stat().st_size)
-    except Exception as exc:  # noqa: BLE001 - every failure is told on the page, with its reason
-        if saved:
-            _delete_quietly(saved)
-        batch_fail(job_id, _reason(exc, job))
-    finally:
-        part.unlink(missing_ok=True)
+        except Exception as exc:  # noqa: BLE001 - every failure is told on the page, with its reason
+            if saved:
+                _delete_quietly(saved)
+            batch_fail(job_id, _reason(exc, job))
+        finally:
+            part.unlink(missing_ok=True)
 
 
 def batch_upload_name(job: BatchJob) -> str:
@@ -281,8 +281,10 @@ def _write_zip(job: BatchJob, plans: list[ActionPlan], part: Path) -> None:
 def _finish(job: BatchJob, name: str, size: int) -> None:
     now = timezone.now()
     with transaction.atomic():
-        BatchJob.objects.filter(pk=job.pk).update(state=State.DONE, file=name, size=size, finished_at=now,
-                                                  updated_at=now, error="")
+        if not BatchJob.objects.filter(pk=job.pk, state=State.RUNNING).update(
+                state=State.DONE, file=name, size=size, finished_at=now, updated_at=now, error=""):
+            # Closed meanwhile (as stale, by a new request for the same batch): its ZIP is not kept.
+            raise BatchError(_("ชุดรายงานนี้ถูกปิดไปก่อนจัดทำเสร็จ"))
         notify(recipients=[job.requested_by], kind=Notice.Kind.REPORT_BATCH, link=reverse("reports:batch"),
                title=_("ชุดรายงานสิ้นไตรมาส {period} พร้อมดาวน์โหลดแล้ว").format(period=job.period_label),
                body=_("ดาวน์โหลดไฟล์ ZIP ได้ที่หน้าชุดรายงานสิ้นไตรมาส"))

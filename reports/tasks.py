@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import batch
@@ -27,4 +28,5 @@ def batch_enqueue(job_id: int) -> None:
         batch_run_task.delay(job_id)
     except Exception:  # noqa: BLE001 - kombu raises several kinds for a broker that is down
         log.exception("batch job %s: could not be queued", job_id)
-        batch.batch_fail(job_id, _("ส่งงานเข้าคิวไม่ได้ (ระบบคิวงานไม่ตอบสนอง) กรุณาลองใหม่ภายหลัง หรือแจ้งผู้ดูแลระบบ"))
+        with translation.override("th"):  # the reason is kept, and shown, in Thai
+            batch.batch_fail(job_id, _("ส่งงานเข้าคิวไม่ได้ (ระบบคิวงานไม่ตอบสนอง) กรุณาลองใหม่ภายหลัง หรือแจ้งผู้ดูแลระบบ"))

@@ -34,6 +34,14 @@ pytestmark = pytest.mark.django_db
 START, PAGE = "reports:batch-start", "reports:batch"
 
 
+@pytest.fixture(autouse=True)
+def _in_process(monkeypatch):
+    """The job runs in the test's process even where CELERY_BROKER_URL is set (a developer's shell)."""
+    from kpi_tracker.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
 def real_pdf() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=200, height=200)
@@ -367,3 +375,19 @@ def test_the_page_costs_the_same_queries_for_one_job_and_twenty(client, world):
             assert client.get(reverse(PAGE)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_job_closed_while_it_ran_keeps_no_zip(client, world, django_capture_on_commit_callbacks, monkeypatch):
+    from reports import excel
+
+    real = excel.render_xlsx
+
+    def close_meanwhile(sc):  # as a new request for the same batch does with a job it finds stale
+        BatchJob.objects.update(state=BatchJob.State.FAILED, error="ปิดแล้ว")
+        return real(sc)
+
+    monkeypatch.setattr(excel, "render_xlsx", close_meanwhile)
+    start(client, world["viewer"], django_capture_on_commit_callbacks)
+    job = BatchJob.objects.get()
+    assert job.state == BatchJob.State.FAILED and job.error == "ปิดแล้ว" and not job.file
+    assert stored_batches() == [] and no_temporary_files()
