@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from assessments.tests.test_browser import browser  # noqa: F401  (fixture)
 from indicators.models import Appointment, OrgUnit
@@ -65,7 +66,7 @@ def test_the_progress_bar_follows_the_job_without_a_reload(browser, live_server,
         assert bar.get_attribute("value") == "3" and bar.get_attribute("max") == "8"
         failures += [f"{width}px: {p}" for p in sideways(page)]
         BatchJob.objects.filter(pk=job.pk).update(done=6)
-        page.wait_for_function(f"document.querySelector('#batch-progress-{job.pk}').value === 6", timeout=6000)
+        expect(page.locator(f"#batch-progress-{job.pk}")).to_have_attribute("value", "6", timeout=6000)
         stored = BatchJob.objects.get(pk=job.pk)
         stored.file.save("ready.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
         BatchJob.objects.filter(pk=job.pk).update(state=BatchJob.State.DONE, done=8, file=stored.file.name, size=22)
