@@ -228,6 +228,7 @@ class Notice(models.Model):
         ROUND_VERIFIED = "round_verified", _("ผ่านการตรวจสอบ")
         ROUND_SUBMITTED = "round_submitted", _("ส่งผลการประเมินตนเอง")
         REMINDER = "reminder", _("แจ้งเตือนก่อนปิดรอบ")
+        REPORT_BATCH = "report_batch", _("ชุดรายงานสิ้นไตรมาส")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("ประเภท"), max_length=20, choices=Kind.choices)

@@ -215,6 +215,35 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kpi",
                           "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 500}}}
 
+# Background jobs (issue 19: the quarter-end batch, reports/batch.py) with Celery
+# (kpi_tracker/celery.py). CELERY_BROKER_URL names the broker: Redis
+# (redis://127.0.0.1:6379/2) or RabbitMQ (amqp://guest:guest@127.0.0.1:5672//); start a
+# worker with `.venv/bin/celery -A kpi_tracker worker -l info`. Without it, a job runs
+# in-process, eagerly, inside the request that starts it (CELERY_TASK_ALWAYS_EAGER): the
+# embedded default is one process for a handful of people, and a job there must not
+# depend on anything else running. Eager rather than a thread: a thread dies silently
+# with the process (runserver's reload, a gunicorn worker recycled) and would leave its
+# job "running" for ever; eager finishes, or fails with its reason, before the page
+# answers. The job's state, progress and file live in reports.models.BatchJob, so no
+# result backend is needed.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"  # never contacted: eager tasks are not sent anywhere
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One long job at a time per worker process: a second one waits in the broker, not behind it.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that is down must not hold the page for long: three quick tries, then the job is
+# marked failed with the reason (reports/batch.py batch_enqueue).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+# A batch that runs longer than this is stopped and recorded as failed (reports/batch.py).
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("BATCH_TIME_LIMIT_SECONDS", "3600"))
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+CELERY_TIMEZONE = "Asia/Bangkok"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -52,6 +52,7 @@ NOT_PAGES = {
     "api:rollup": "JSON for other systems",
     "reports:rollup-pdf": "the department roll-up as PDF",
     "reports:rollup-xlsx": "the department roll-up as Excel",
+    "reports:batch-download": "the quarter-end batch, a ZIP download",
 }
 
 

@@ -208,6 +208,14 @@ MATRIX: dict[str, Case] = {
     "reports:rollup": Case(get=only(ROLLUP_READERS, 200, 403), post=signed_in(405)),
     "reports:rollup-pdf": Case(get=only(ROLLUP_READERS, 200, 403), post=signed_in(405)),
     "reports:rollup-xlsx": Case(get=only(ROLLUP_READERS, 200, 403), post=signed_in(405)),
+    # Issue 19: the quarter-end batch, for whoever may open the roll-up; staff without an appointment: 403.
+    # A POST queues a job (run after the commit, which these rolled-back requests never reach:
+    # reports/tests/test_batch.py checks the job and its ZIP). The world's finished batch is the viewer's:
+    # its owner downloads it, to anyone else who may use the page it does not exist.
+    "reports:batch": Case(get=only(ROLLUP_READERS, 200, 403), post=signed_in(405)),
+    "reports:batch-start": Case(get=signed_in(405), post=only(ROLLUP_READERS, "redirect", 403), data="batch"),
+    "reports:batch-download": Case(args="batch", get={**only(ROLLUP_READERS - {"viewer"}, 404, 403), "viewer": 200},
+                                   post=signed_in(405)),
     "indicators:cascade-edit": Case(args="bare", get=of_the_group(only(REVIEWERS, 200, 403)),
                                     post=of_the_group(only(REVIEWERS, "redirect", 403)),
                                     data="cascade", changes="cascade"),
@@ -257,6 +265,7 @@ def world(plan, department_users, rounds, fy_today, settings, tmp_path):
 
     notice = Notice.objects.create(recipient=users["owner"], kind="round_returned", title="ส่งกลับแก้ไข",
                                    link=reverse("assessments:indicator", args=[one.pk]))
+    batch = _batch_jobs(users["viewer"])  # issue 19: the viewer's quarter-end batches, one done, one running
     return {
         "notice": [notice.pk],
         "indicator": [one.pk],
@@ -273,7 +282,24 @@ def world(plan, department_users, rounds, fy_today, settings, tmp_path):
         "year-id": [plan.fiscal_year.pk],  # issue 20 (the API)
         "round-id": [rounds[6].pk],
         "unit-id": [plan.org_unit.pk],
+        "batch": [batch.pk],
     }
+
+
+def _batch_jobs(user):
+    """A finished quarter-end batch with its ZIP in the storage, and one still running (its progress bar)."""
+    from django.core.files.base import ContentFile
+
+    from reports.models import BatchJob
+
+    empty_zip = b"PK\x05\x06" + bytes(18)
+    done = BatchJob(requested_by=user, fiscal_year=2565, quarter=2, state=BatchJob.State.DONE, total=4, done=4,
+                    size=len(empty_zip))
+    done.file.save("world.zip", ContentFile(empty_zip), save=False)
+    done.save()
+    BatchJob.objects.create(requested_by=user, fiscal_year=2565, quarter=3, state=BatchJob.State.RUNNING,
+                            total=8, done=3)
+    return done
 
 
 def post_data(kind, world):
@@ -299,6 +325,7 @@ def post_data(kind, world):
                      **{f"year_{n}": f"ขั้นตอนทดสอบ {n}" for n in range(1, 6)}},
         "withdraw": {"reason": "ซ้ำกับตัวชี้วัดอื่น"},
         "cascade": {"action": "set", "parent": f"kpi-{world['kpi'][0]}"},
+        "batch": {"fiscal_year": "2565", "quarter": "1"},
     }[kind]
 
 
