@@ -29,7 +29,6 @@ from .models import Notice
 
 log = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[ระบบติดตามตัวชี้วัด กพร.] "
-K = Notice.Kind
 
 
 def absolute(path: str) -> str:
@@ -84,7 +83,7 @@ def _label(indicator: Indicator, round: Round) -> str:
 
 def round_returned(*, assessment, by) -> list[Notice]:
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=owners_of(indicator), kind=K.ROUND_RETURNED, indicator=indicator, round=rnd,
+    return notify(recipients=owners_of(indicator), kind=Notice.Kind.ROUND_RETURNED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: ส่งกลับแก้ไข", body=assessment.review_comment,
                   link=indicator_link(indicator, rnd), exclude=by)
 
@@ -92,21 +91,21 @@ def round_returned(*, assessment, by) -> list[Notice]:
 def round_reopened(*, assessment, by) -> list[Notice]:
     """An administrator reopened a decided round: to its owners it is returned, with the reason."""
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=owners_of(indicator), kind=K.ROUND_RETURNED, indicator=indicator, round=rnd,
+    return notify(recipients=owners_of(indicator), kind=Notice.Kind.ROUND_RETURNED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: เปิดรอบให้แก้ไขอีกครั้ง", body=assessment.review_comment,
                   link=indicator_link(indicator, rnd), exclude=by)
 
 
 def round_verified(*, assessment, by) -> list[Notice]:
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=owners_of(indicator), kind=K.ROUND_VERIFIED, indicator=indicator, round=rnd,
+    return notify(recipients=owners_of(indicator), kind=Notice.Kind.ROUND_VERIFIED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: ผ่านการตรวจสอบ ระดับ {assessment.verified_level}",
                   body=assessment.review_comment, link=indicator_link(indicator, rnd), exclude=by)
 
 
 def round_submitted(*, assessment, by) -> list[Notice]:
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=reviewers_of(indicator), kind=K.ROUND_SUBMITTED, indicator=indicator, round=rnd,
+    return notify(recipients=reviewers_of(indicator), kind=Notice.Kind.ROUND_SUBMITTED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: ส่งผลการประเมินตนเอง ระดับ {assessment.self_level} รอตรวจสอบ",
                   body=assessment.submit_note,
                   link=reverse("assessments:review", args=[indicator.pk, rnd.pk]), exclude=by)

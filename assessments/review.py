@@ -28,7 +28,6 @@ from .access import can_administer, can_review, get_indicator_for_user
 from .models import Evidence, HistoryEntry, RoundAssessment
 from .selectors import progress_for
 
-S = RoundAssessment.Status
 RECENT = 20
 HISTORY_LIMIT = 100
 
@@ -59,9 +58,9 @@ def review_queue(request):
     # Filtered in the database (RoundAssessment.objects.reviewable_by): the recent list is never cut short.
     mine = RoundAssessment.objects.reviewable_by(user).filter(indicator__withdrawn_at__isnull=True)
     related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
-    pending = list(mine.filter(status=S.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
+    pending = list(mine.filter(status=RoundAssessment.ReviewStatus.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
     recent = list(
-        mine.filter(status__in=[S.VERIFIED, S.RETURNED]).select_related(*related).order_by("-reviewed_at", "-pk")[:RECENT]
+        mine.filter(status__in=[RoundAssessment.ReviewStatus.VERIFIED, RoundAssessment.ReviewStatus.RETURNED]).select_related(*related).order_by("-reviewed_at", "-pk")[:RECENT]
     )
     primary = {
         o.indicator_id: o.person.full_name
@@ -110,7 +109,7 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
         "last_return": last_return,
         "since_return": since_return,
         "owners": list(indicator.owners.select_related("person").order_by("order")),
-        "can_decide": bool(assessment and assessment.status == S.SUBMITTED and not own_submission),
+        "can_decide": bool(assessment and assessment.status == RoundAssessment.ReviewStatus.SUBMITTED and not own_submission),
         "own_submission": own_submission,
         "can_reopen": bool(assessment and assessment.is_locked and can_administer(request.user, indicator)),
         "level_choices": list(range(self_level, -1, -1)),

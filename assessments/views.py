@@ -142,7 +142,7 @@ TAB_MARKERS = {
 def _tab_that_needs_the_owner(progress, rounds, as_of) -> Round | None:
     """A returned round first (the owner must act on it); otherwise the current round."""
     for rp in sorted(progress.rounds, key=lambda r: r.round.closes_on):
-        if rp.assessment and rp.assessment.status == RoundAssessment.Status.RETURNED:
+        if rp.assessment and rp.assessment.status == RoundAssessment.ReviewStatus.RETURNED:
             return rp.round
     return current_round(rounds, as_of)
 
@@ -371,7 +371,7 @@ def round_submit(request, pk, round_pk):
     return _after_write(
         request, indicator, rnd,
         ok=_("ส่งผลการประเมินตนเอง {round} (ระดับ {level}) แล้ว สถานะ: {status}").format(
-            round=rnd.label, level=a.self_level, status=RoundAssessment.Status(a.status).label),
+            round=rnd.label, level=a.self_level, status=RoundAssessment.ReviewStatus(a.status).label),
     )
 
 

@@ -181,13 +181,13 @@ class ActionPlan(models.Model):
     values_name = models.CharField(_("ค่านิยมร่วม"), max_length=100, blank=True)
     culture = models.TextField(_("วัฒนธรรมองค์กร"), blank=True)
 
-    class Status(models.TextChoices):
+    class PublicationStatus(models.TextChoices):
         DRAFT = "draft", _("ร่าง (ยังไม่เผยแพร่)")
         PUBLISHED = "published", _("เผยแพร่แล้ว")
 
     # A copied or imported next-year plan starts as a draft that only its
     # administrators and directors see; owners see it once it is published.
-    status = models.CharField(_("สถานะแผน"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    status = models.CharField(_("สถานะแผน"), max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.PUBLISHED)
 
     objects = PlanQuerySet.as_manager()
 

@@ -98,7 +98,7 @@ def _under(prefix: str, paths: list[str]) -> Q:
     return reduce(or_, (Q(**{f"{prefix}__startswith": p}) for p in paths), Q(pk__in=[]))
 
 
-PUBLISHED = "published"  # ActionPlan.Status.PUBLISHED (models imports this module)
+PUBLISHED = "published"  # ActionPlan.PublicationStatus.PUBLISHED (models imports this module)
 
 
 def _plan_visible_q(scope: Scope, prefix: str) -> Q:

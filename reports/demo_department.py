@@ -283,7 +283,7 @@ def _progress(plans, measured, steps, rounds, directors, today: dt.date) -> None
             verified = day + dt.timedelta(days=3) <= today and i % 4 != 1
             assessments.append(RoundAssessment(
                 indicator=o, round=rnd, self_level=level, submitted_by=recorder, submitted_at=_at(day, 14),
-                status=RoundAssessment.Status.VERIFIED if verified else RoundAssessment.Status.SUBMITTED,
+                status=RoundAssessment.ReviewStatus.VERIFIED if verified else RoundAssessment.ReviewStatus.SUBMITTED,
                 verified_level=level if verified else None, reviewed_by=recorder if verified else None,
                 reviewed_at=_at(day + dt.timedelta(days=3), 11) if verified else None))
     StepCompletion.objects.bulk_create(completions, batch_size=2000)

@@ -93,7 +93,7 @@ class RoundCell(levels.ShowsProgress):
 
     @property
     def review_status_label(self) -> str:
-        return str(RoundAssessment.Status(self.review_status).label)
+        return str(RoundAssessment.ReviewStatus(self.review_status).label)
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class IndicatorRow(levels.ShowsProgress):
     level: int  # ผลการประเมินตนเอง: cumulative rule as of the date
     verified_level: int | None  # ผลการตรวจสอบ, when verified (as of the date)
     status: str  # assessments.levels.Status
-    review_status: str  # RoundAssessment.Status as of the date
+    review_status: str  # RoundAssessment.ReviewStatus as of the date
     has_criteria: bool
     criteria_title: str
     steps: list[StepRow]
@@ -151,7 +151,7 @@ class IndicatorRow(levels.ShowsProgress):
 
     @property
     def review_status_label(self) -> str:
-        return str(RoundAssessment.Status(self.review_status).label)
+        return str(RoundAssessment.ReviewStatus(self.review_status).label)
 
     @property
     def owners_text(self) -> str:
@@ -166,7 +166,7 @@ class IndicatorRow(levels.ShowsProgress):
     def remark(self) -> str:
         """หมายเหตุ column: review state and the reviewer's words."""
         parts = []
-        if self.review_status != RoundAssessment.Status.DRAFT:
+        if self.review_status != RoundAssessment.ReviewStatus.DRAFT:
             parts.append(self.review_status_label)
         if self.review_comment:
             parts.append(self.review_comment)
@@ -174,11 +174,11 @@ class IndicatorRow(levels.ShowsProgress):
 
     @property
     def awaiting_review(self) -> bool:
-        return any(c.review_status == RoundAssessment.Status.SUBMITTED for c in self.rounds)
+        return any(c.review_status == RoundAssessment.ReviewStatus.SUBMITTED for c in self.rounds)
 
     @property
     def returned(self) -> bool:
-        return any(c.review_status == RoundAssessment.Status.RETURNED for c in self.rounds)
+        return any(c.review_status == RoundAssessment.ReviewStatus.RETURNED for c in self.rounds)
 
 
 # Kept for the renderers written against the scorecard's name.
@@ -496,7 +496,7 @@ def _build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[
         primary = next((o.person for o in owner_links if o.role == IndicatorOwner.Role.PRIMARY), None)
         owner = primary.full_name if primary else (str(ALL_STAFF) if indicator.all_staff else "")
         a = rp.assessment_as_of
-        reviewed = a is not None and a.status in (RoundAssessment.Status.VERIFIED, RoundAssessment.Status.RETURNED)
+        reviewed = a is not None and a.status in (RoundAssessment.ReviewStatus.VERIFIED, RoundAssessment.ReviewStatus.RETURNED)
         nxt = rp.next_step
         rows.append(
             IndicatorRow(

@@ -86,7 +86,7 @@ def _item_lines(n: int, item: Item, *, with_owners: bool) -> list[str]:
         f"{n}. ตัวชี้วัดที่ {item.indicator.number} {item.indicator.name}",
         f"   {rp.round.label}: {item.when}",
         f"   ระดับที่ได้ {rp.level} จากค่าเป้าหมาย {rp.target} · สถานะ: {rp.status_label}"
-        + (f" · {rp.review_status_label}" if rp.review_status == RoundAssessment.Status.RETURNED else ""),
+        + (f" · {rp.review_status_label}" if rp.review_status == RoundAssessment.ReviewStatus.RETURNED else ""),
     ]
     if rp.next_step is not None:
         lines.append(f"   ขั้นตอนถัดไป: ขั้นตอนที่ {rp.next_step.number} {rp.next_step.text[:120]}")
@@ -239,7 +239,7 @@ class Command(BaseCommand):
                 people += [p for p in staff if p.org_unit.tree_path.startswith(path)]
             names = [o.person.full_name for o in links] or ([str(Indicator.ALL_STAFF_LABEL)] if indicator.all_staff else [])
             for rp in progress[indicator.pk].rounds:
-                if rp.review_status == RoundAssessment.Status.SUBMITTED:
+                if rp.review_status == RoundAssessment.ReviewStatus.SUBMITTED:
                     by_plan_awaiting[indicator.plan_id].append(rp)
                 days_left = (rp.round.closes_on - today).days
                 if not rp.has_criteria or rp.target is None or rp.level >= rp.target or rp.is_locked:
