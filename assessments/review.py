@@ -58,9 +58,11 @@ def review_queue(request):
     # Filtered in the database (RoundAssessment.objects.reviewable_by): the recent list is never cut short.
     mine = RoundAssessment.objects.reviewable_by(user).filter(indicator__withdrawn_at__isnull=True)
     related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
-    pending = list(mine.filter(status=RoundAssessment.ReviewStatus.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
+    review = RoundAssessment.ReviewStatus
+    pending = list(mine.filter(status=review.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
     recent = list(
-        mine.filter(status__in=[RoundAssessment.ReviewStatus.VERIFIED, RoundAssessment.ReviewStatus.RETURNED]).select_related(*related).order_by("-reviewed_at", "-pk")[:RECENT]
+        mine.filter(status__in=[review.VERIFIED, review.RETURNED]).select_related(*related)
+        .order_by("-reviewed_at", "-pk")[:RECENT]
     )
     primary = {
         o.indicator_id: o.person.full_name
@@ -69,7 +71,7 @@ def review_queue(request):
         ).select_related("person")
     }
     for a in pending + recent:
-        a.primary_owner_name = primary.get(a.indicator_id, _("ทุกตำแหน่ง") if a.indicator.all_staff else "-")
+        a.primary_owner_name = primary.get(a.indicator_id, Indicator.ALL_STAFF_LABEL if a.indicator.all_staff else "-")
     return render(
         request,
         "assessments/review_queue.html",

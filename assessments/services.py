@@ -24,7 +24,7 @@ from indicators import versions
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from core import thai
 
-from . import notices
+from . import levels, notices
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 
 NOTE_MAX = 5000
@@ -438,7 +438,7 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "",
     # concurrent tick either lands before the level is computed or sees the round submitted.
     list(MilestoneStep.objects.select_for_update(of=("self",)).filter(criteria_set__indicator=indicator)
          .order_by("pk").values_list("pk", flat=True))
-    level = round_level(indicator, round, min(today(), round.closes_on))
+    level = round_level(indicator, round, levels.effective_date(today(), round.closes_on))
     if require_reason_below_target and not note:
         target = Target.objects.filter(indicator=indicator, round=round).values_list("level", flat=True).first()
         if target is not None and level < target:

@@ -45,7 +45,7 @@ from indicators import versions
 from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
 from core import thai
 
-ALL_STAFF = gettext_lazy("ทุกตำแหน่ง")
+ALL_STAFF = Indicator.ALL_STAFF_LABEL
 OVERALL = gettext_lazy("รวมทั้งหมด")
 
 
