@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from indicators.models import Indicator, IndicatorOwner, Person, Round
+from indicators.models import Indicator, IndicatorOwner, Person, Round, display_name
 from indicators.querysets import users_who_review
 
 from .models import Notice
@@ -50,13 +50,13 @@ def owners_of(indicator: Indicator) -> list:
         people = Person.objects.filter(org_unit__tree_path__startswith=indicator.plan.org_unit.tree_path)
     else:
         people = Person.objects.filter(pk__in=IndicatorOwner.objects.filter(indicator=indicator).values("person_id"))
-    return list(User.objects.filter(is_active=True, person__in=people).order_by("pk"))
+    return list(User.objects.filter(is_active=True, person__in=people).select_related("person").order_by("pk"))
 
 
 def reviewers_of(indicator: Indicator) -> list:
     """Those who may decide the round (indicators.querysets.users_who_review: the rule of access.can_review),
     department-level directors included."""
-    return list(users_who_review(indicator.plan.org_unit))
+    return list(users_who_review(indicator.plan.org_unit).select_related("person"))
 
 
 # --- what -----------------------------------------------------------------------
@@ -123,7 +123,7 @@ class EmailChannel:
                 user = notice.recipient
                 if not user.email:
                     continue
-                ctx = {"notice": notice, "name": user.get_full_name() or user.username,
+                ctx = {"notice": notice, "name": display_name(user),
                        "url": absolute(notice.link) if notice.link else "",
                        "notices_url": absolute(reverse("assessments:notices")),
                        "indicator": notice.indicator, "round": notice.round}

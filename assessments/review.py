@@ -57,7 +57,8 @@ def review_queue(request):
         raise PermissionDenied(_("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่ตรวจสอบผลได้"))
     # Filtered in the database (RoundAssessment.objects.reviewable_by): the recent list is never cut short.
     mine = RoundAssessment.objects.reviewable_by(user).filter(indicator__withdrawn_at__isnull=True)
-    related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
+    related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by__person",
+               "reviewed_by__person")
     review = RoundAssessment.ReviewStatus
     pending = list(mine.filter(status=review.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
     recent = list(
@@ -91,7 +92,7 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
     history = list(
         HistoryEntry.objects.filter(indicator=indicator)
         .filter(Q(round=rnd) | Q(step_id__in=step_ids))
-        .select_related("actor", "step", "round")[:HISTORY_LIMIT]
+        .select_related("actor__person", "step", "round")[:HISTORY_LIMIT]
     )
     # What changed since the round was last returned: the reviewer checks the fixes, not everything again.
     last_return = next((h for h in history if h.action == HistoryEntry.Action.ROUND_RETURNED and h.round_id == rnd.pk), None)

@@ -136,13 +136,13 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
         step_ids.extend(s.pk for s in cs.steps.all())
     completions = {
         c.step_id: c
-        for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by")
+        for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by__person")
     }
     targets = {(t.indicator_id, t.round_id): t.level for t in Target.objects.filter(indicator_id__in=ids)}
     assessments = {
         (a.indicator_id, a.round_id): a
         for a in RoundAssessment.objects.filter(indicator_id__in=ids, round__in=rounds).select_related(
-            "reviewed_by", "submitted_by"
+            "reviewed_by__person", "submitted_by__person"
         )
     }
     result: dict[int, IndicatorProgress] = {}

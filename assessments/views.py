@@ -162,7 +162,7 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
     for e in Evidence.objects.filter(completion_id__in=completion_ids, removed_at__isnull=True).order_by("uploaded_at"):
         evidence.setdefault(e.completion_id, []).append(e)
     history = Paginator(
-        HistoryEntry.objects.filter(indicator=indicator).select_related("actor", "step", "round"), HISTORY_PAGE
+        HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round"), HISTORY_PAGE
     ).get_page(request.GET.get("history_page"))
     editable = can_edit(request.user, indicator)
     tabs = []

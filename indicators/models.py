@@ -104,7 +104,20 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
+        """The Thai full name, title included ("นางสาวสุวิมล นาครอด"): how a person is named everywhere."""
         return f"{self.title}{self.first_name} {self.last_name}".strip()
+
+
+def display_name(user) -> str:
+    """A user's name wherever people read it (pages, PDFs, Excel, e-mails, API, history): the Thai
+    full name of their Person when the account has one, else the account's own name, else the login
+    name. Lists select_related("<user field>__person") so that naming many users costs no query."""
+    if user is None:
+        return ""
+    person = getattr(user, "person", None)  # a user without a Person raises a DoesNotExist/AttributeError
+    if person is not None:
+        return person.full_name
+    return user.get_full_name() or user.username
 
 
 class FiscalYear(models.Model):

@@ -84,6 +84,8 @@ def scope_of(user) -> Scope:
     Appointment, Person = apps.get_model("indicators", "Appointment"), apps.get_model("indicators", "Person")
     scope = Scope(superuser=user.is_superuser)
     person = Person.objects.filter(user=user).select_related("org_unit").first()
+    # Kept as user.person too, so naming the user (display_name, the menu bar) asks nothing more.
+    Person.user.field.remote_field.set_cached_value(user, person)
     if person is not None:
         scope.person_id = person.pk
         scope.person_unit_ancestors = person.org_unit.ancestor_ids

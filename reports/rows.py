@@ -42,7 +42,7 @@ from assessments.levels import Status
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
 from assessments.selectors import RoundProgress, RoundReport, current_round, progress_for  # noqa: F401 (RoundReport: the field's type)
 from indicators import versions
-from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
+from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round, display_name
 from core import thai
 
 ALL_STAFF = Indicator.ALL_STAFF_LABEL
@@ -351,15 +351,14 @@ class PlanRows:
 
 
 def names_for(user_ids) -> dict[int, str]:
-    """Display names of users: their Person's Thai name, else the account's (one query)."""
+    """indicators.models.display_name of each user (one query)."""
     from django.contrib.auth import get_user_model
 
     ids = {i for i in user_ids if i}
     names = {}  # always one query, so a page's query count does not depend on its data
     # [0] (no such id) rather than an empty list, which Django answers without asking the database.
     for user in get_user_model().objects.filter(pk__in=ids or [0]).select_related("person"):
-        person = getattr(user, "person", None)
-        names[user.pk] = person.full_name if person else (user.get_full_name() or user.username)
+        names[user.pk] = display_name(user)
     return names
 
 
