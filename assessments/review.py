@@ -118,7 +118,8 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
         "level_choices": list(range(self_level, -1, -1)),
         "self_level": self_level,
         "as_of": as_of,
-        "form": {"level": str(self_level), "reason": "", "comment": "", "reopen_reason": ""},
+        # What the reviewer typed, given back when a decision is refused (the inputs are written in the template).
+        "typed": {"level": str(self_level), "reason": "", "comment": "", "reopen_reason": ""},
     }
     ctx.update(extra)
     return ctx
@@ -127,7 +128,7 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
 def _refused(request, indicator, rnd, message: str, form: dict, *, decision: str):
     """The page again, the message shown in the refused form and tied to its fields (aria-describedby)."""
     ctx = _review_context(request, indicator, rnd)
-    ctx["form"].update(form)
+    ctx["typed"].update(form)
     if decision and ctx["can_reopen" if decision == "reopen" else "can_decide"]:
         ctx["error"] = {"decision": decision, "message": message}
     else:  # no decision chosen, or its form is no longer on the page (someone decided first): say it at the top

@@ -35,7 +35,7 @@ from .access import (
     get_plan_for_user,
     get_step_for_user,
 )
-from .forms import ReasonForm, RoundReportForm, StepForm
+from .forms import EvidenceRemoveForm, ReasonForm, RoundReportForm, StepForm
 from .models import Evidence, HistoryEntry, Notice, RoundAssessment
 from .selectors import current_round, progress_for
 
@@ -189,11 +189,7 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
         # A new step's date lies inside the tab's round: the as-of date, or the round's close.
         "default_done_on": levels.effective_date(as_of, rnd.closes_on) if rnd else as_of,
         "below_target": bool(rp and target is not None and rp.level < target),
-        "report_fields": [
-            ("results", _("ผลการดำเนินงาน"), rp.assessment.report_results if rp and rp.assessment else ""),
-            ("problems", _("ปัญหา/อุปสรรค"), rp.assessment.report_problems if rp and rp.assessment else ""),
-            ("remedies", _("แนวทางแก้ไข/ข้อเสนอแนะ"), rp.assessment.report_remedies if rp and rp.assessment else ""),
-        ],
+        "report_form": _report_form(rp),
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,
@@ -201,6 +197,13 @@ def _indicator_context(request, indicator: Indicator, rnd: Round | None = None) 
         "cascade_children": cascades.children_progress(user=request.user, as_of=as_of, indicator=indicator, round=rnd),
         "carried_by": cascades.carried_by(indicator),
     }
+
+
+def _report_form(rp) -> RoundReportForm:
+    """รายงานผลการดำเนินงาน of the tab's round, as saved: the form, and the text when it is read-only."""
+    a = rp.assessment if rp else None
+    initial = {name: getattr(a, f"report_{name}") if a else "" for name in RoundReportForm.TEXTS}
+    return RoundReportForm(initial=initial, note_max=services.NOTE_MAX)
 
 
 @login_required
@@ -329,7 +332,8 @@ def evidence_remove_confirm(request, pk):
     evidence = get_evidence_for_user(request.user, pk, for_edit=True)
     indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
     rnd = indicator.round_of(request.GET.get("round") if str(request.GET.get("round", "")).isdecimal() else None)
-    ctx = {"evidence": evidence, "indicator": indicator, "round": rnd, "step": evidence.completion.step}
+    ctx = {"evidence": evidence, "indicator": indicator, "round": rnd, "step": evidence.completion.step,
+           "form": EvidenceRemoveForm(evidence_pk=evidence.pk)}
     if request.htmx:
         return render(request, "assessments/evidence_remove_confirm.html#confirm", ctx)
     return render(request, "assessments/evidence_remove_confirm.html", ctx)
@@ -340,7 +344,7 @@ def evidence_remove_confirm(request, pk):
 def evidence_remove(request, pk):
     evidence = get_evidence_for_user(request.user, pk, for_edit=True)
     indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
-    form = ReasonForm(request.POST)
+    form = EvidenceRemoveForm(request.POST, evidence_pk=evidence.pk)
     valid = form.is_valid()
     rnd = indicator.round_of(form.cleaned_data.get("round"))
     if not valid:
