@@ -272,7 +272,7 @@ class ListQuerySerializer(serializers.Serializer):
     unit = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text=_("รหัสหน่วยงาน"))
     plan = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text=_("รหัสแผน"))
     round = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text=_("รหัสรอบ"))
-    status = serializers.ChoiceField(required=False, choices=ActionPlan.Status.choices, help_text=_("สถานะแผน"))
+    status = serializers.ChoiceField(required=False, choices=ActionPlan.PublicationStatus.choices, help_text=_("สถานะแผน"))
 
 
 # --- the department roll-up (reports.rollup.build_rollup's dataclasses, as they are) ------------

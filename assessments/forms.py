@@ -41,6 +41,16 @@ class ReasonForm(forms.Form):
     round = forms.IntegerField(required=False, error_messages={"invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง")})
 
 
+class EvidenceRemoveForm(ReasonForm):
+    """นำเอกสารหลักฐานออก: an optional reason; the field's id names the file (several on one page)."""
+
+    def __init__(self, *args, evidence_pk: int, **kwargs):
+        super().__init__(*args, auto_id=f"remove-%s-{evidence_pk}", **kwargs)
+        reason = self.fields["reason"]
+        reason.label = _("เหตุผล (ถ้ามี)")
+        reason.widget.attrs.update({"maxlength": "2000", "class": "form-control-sm"})
+
+
 class RoundReportForm(forms.Form):
     """รายงานผลการดำเนินงาน of one round."""
 
@@ -49,3 +59,10 @@ class RoundReportForm(forms.Form):
     remedies = forms.CharField(label=_("แนวทางแก้ไข/ข้อเสนอแนะ"), required=False, strip=False, error_messages=NO_NUL)
     version = forms.IntegerField(required=False, min_value=0, error_messages={
         "invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง"), "min_value": _("ข้อมูลฟอร์มไม่ถูกต้อง")})
+    TEXTS = ("results", "problems", "remedies")
+
+    def __init__(self, *args, note_max: int | None = None, **kwargs):
+        super().__init__(*args, auto_id="report-%s", **kwargs)
+        for name in self.TEXTS:
+            attrs = {"rows": "3", "class": "form-control-sm"} | ({"maxlength": str(note_max)} if note_max else {})
+            self.fields[name].widget = forms.Textarea(attrs=attrs)

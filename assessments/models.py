@@ -111,17 +111,17 @@ class RoundAssessment(models.Model):
 
     objects = RoundAssessmentQuerySet.as_manager()
 
-    class Status(models.TextChoices):
+    class ReviewStatus(models.TextChoices):
         DRAFT = "draft", _("ยังไม่ส่ง")
         SUBMITTED = "submitted", _("รอตรวจสอบ")
         VERIFIED = "verified", _("ผ่านการตรวจสอบ")
         RETURNED = "returned", _("ส่งกลับแก้ไข")
 
-    LOCKED = (Status.SUBMITTED, Status.VERIFIED)
+    LOCKED = (ReviewStatus.SUBMITTED, ReviewStatus.VERIFIED)
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="round_assessments")
     round = models.ForeignKey(Round, verbose_name=_("รอบการประเมิน"), on_delete=models.PROTECT, related_name="assessments")
-    status = models.CharField(_("สถานะ"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("สถานะ"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
     self_level = models.PositiveSmallIntegerField(_("ผลการประเมินตนเอง"), null=True, blank=True, validators=level_validators)
     verified_level = models.PositiveSmallIntegerField(_("ผลการตรวจสอบ"), null=True, blank=True, validators=level_validators)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -22,14 +22,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from indicators.models import Indicator, IndicatorOwner, Person, Round
+from indicators.models import Indicator, IndicatorOwner, Person, Round, display_name
 from indicators.querysets import users_who_review
 
 from .models import Notice
 
 log = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[ระบบติดตามตัวชี้วัด กพร.] "
-K = Notice.Kind
 
 
 def absolute(path: str) -> str:
@@ -51,13 +50,13 @@ def owners_of(indicator: Indicator) -> list:
         people = Person.objects.filter(org_unit__tree_path__startswith=indicator.plan.org_unit.tree_path)
     else:
         people = Person.objects.filter(pk__in=IndicatorOwner.objects.filter(indicator=indicator).values("person_id"))
-    return list(User.objects.filter(is_active=True, person__in=people).order_by("pk"))
+    return list(User.objects.filter(is_active=True, person__in=people).select_related("person").order_by("pk"))
 
 
 def reviewers_of(indicator: Indicator) -> list:
     """Those who may decide the round (indicators.querysets.users_who_review: the rule of access.can_review),
     department-level directors included."""
-    return list(users_who_review(indicator.plan.org_unit))
+    return list(users_who_review(indicator.plan.org_unit).select_related("person"))
 
 
 # --- what -----------------------------------------------------------------------
@@ -84,7 +83,7 @@ def _label(indicator: Indicator, round: Round) -> str:
 
 def round_returned(*, assessment, by) -> list[Notice]:
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=owners_of(indicator), kind=K.ROUND_RETURNED, indicator=indicator, round=rnd,
+    return notify(recipients=owners_of(indicator), kind=Notice.Kind.ROUND_RETURNED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: ส่งกลับแก้ไข", body=assessment.review_comment,
                   link=indicator_link(indicator, rnd), exclude=by)
 
@@ -92,21 +91,21 @@ def round_returned(*, assessment, by) -> list[Notice]:
 def round_reopened(*, assessment, by) -> list[Notice]:
     """An administrator reopened a decided round: to its owners it is returned, with the reason."""
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=owners_of(indicator), kind=K.ROUND_RETURNED, indicator=indicator, round=rnd,
+    return notify(recipients=owners_of(indicator), kind=Notice.Kind.ROUND_RETURNED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: เปิดรอบให้แก้ไขอีกครั้ง", body=assessment.review_comment,
                   link=indicator_link(indicator, rnd), exclude=by)
 
 
 def round_verified(*, assessment, by) -> list[Notice]:
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=owners_of(indicator), kind=K.ROUND_VERIFIED, indicator=indicator, round=rnd,
+    return notify(recipients=owners_of(indicator), kind=Notice.Kind.ROUND_VERIFIED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: ผ่านการตรวจสอบ ระดับ {assessment.verified_level}",
                   body=assessment.review_comment, link=indicator_link(indicator, rnd), exclude=by)
 
 
 def round_submitted(*, assessment, by) -> list[Notice]:
     indicator, rnd = assessment.indicator, assessment.round
-    return notify(recipients=reviewers_of(indicator), kind=K.ROUND_SUBMITTED, indicator=indicator, round=rnd,
+    return notify(recipients=reviewers_of(indicator), kind=Notice.Kind.ROUND_SUBMITTED, indicator=indicator, round=rnd,
                   title=f"{_label(indicator, rnd)}: ส่งผลการประเมินตนเอง ระดับ {assessment.self_level} รอตรวจสอบ",
                   body=assessment.submit_note,
                   link=reverse("assessments:review", args=[indicator.pk, rnd.pk]), exclude=by)
@@ -124,7 +123,7 @@ class EmailChannel:
                 user = notice.recipient
                 if not user.email:
                     continue
-                ctx = {"notice": notice, "name": user.get_full_name() or user.username,
+                ctx = {"notice": notice, "name": display_name(user),
                        "url": absolute(notice.link) if notice.link else "",
                        "notices_url": absolute(reverse("assessments:notices")),
                        "indicator": notice.indicator, "round": notice.round}

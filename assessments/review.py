@@ -28,7 +28,6 @@ from .access import can_administer, can_review, get_indicator_for_user
 from .models import Evidence, HistoryEntry, RoundAssessment
 from .selectors import progress_for
 
-S = RoundAssessment.Status
 RECENT = 20
 HISTORY_LIMIT = 100
 
@@ -58,10 +57,13 @@ def review_queue(request):
         raise PermissionDenied(_("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่ตรวจสอบผลได้"))
     # Filtered in the database (RoundAssessment.objects.reviewable_by): the recent list is never cut short.
     mine = RoundAssessment.objects.reviewable_by(user).filter(indicator__withdrawn_at__isnull=True)
-    related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by", "reviewed_by")
-    pending = list(mine.filter(status=S.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
+    related = ("indicator__plan__org_unit", "indicator__plan__fiscal_year", "round", "submitted_by__person",
+               "reviewed_by__person")
+    review = RoundAssessment.ReviewStatus
+    pending = list(mine.filter(status=review.SUBMITTED).select_related(*related).order_by("submitted_at", "pk"))
     recent = list(
-        mine.filter(status__in=[S.VERIFIED, S.RETURNED]).select_related(*related).order_by("-reviewed_at", "-pk")[:RECENT]
+        mine.filter(status__in=[review.VERIFIED, review.RETURNED]).select_related(*related)
+        .order_by("-reviewed_at", "-pk")[:RECENT]
     )
     primary = {
         o.indicator_id: o.person.full_name
@@ -70,7 +72,7 @@ def review_queue(request):
         ).select_related("person")
     }
     for a in pending + recent:
-        a.primary_owner_name = primary.get(a.indicator_id, _("ทุกตำแหน่ง") if a.indicator.all_staff else "-")
+        a.primary_owner_name = primary.get(a.indicator_id, Indicator.ALL_STAFF_LABEL if a.indicator.all_staff else "-")
     return render(
         request,
         "assessments/review_queue.html",
@@ -90,7 +92,7 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
     history = list(
         HistoryEntry.objects.filter(indicator=indicator)
         .filter(Q(round=rnd) | Q(step_id__in=step_ids))
-        .select_related("actor", "step", "round")[:HISTORY_LIMIT]
+        .select_related("actor__person", "step", "round")[:HISTORY_LIMIT]
     )
     # What changed since the round was last returned: the reviewer checks the fixes, not everything again.
     last_return = next((h for h in history if h.action == HistoryEntry.Action.ROUND_RETURNED and h.round_id == rnd.pk), None)
@@ -110,13 +112,14 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
         "last_return": last_return,
         "since_return": since_return,
         "owners": list(indicator.owners.select_related("person").order_by("order")),
-        "can_decide": bool(assessment and assessment.status == S.SUBMITTED and not own_submission),
+        "can_decide": bool(assessment and assessment.status == RoundAssessment.ReviewStatus.SUBMITTED and not own_submission),
         "own_submission": own_submission,
         "can_reopen": bool(assessment and assessment.is_locked and can_administer(request.user, indicator)),
         "level_choices": list(range(self_level, -1, -1)),
         "self_level": self_level,
         "as_of": as_of,
-        "form": {"level": str(self_level), "reason": "", "comment": "", "reopen_reason": ""},
+        # What the reviewer typed, given back when a decision is refused (the inputs are written in the template).
+        "typed": {"level": str(self_level), "reason": "", "comment": "", "reopen_reason": ""},
     }
     ctx.update(extra)
     return ctx
@@ -125,7 +128,7 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
 def _refused(request, indicator, rnd, message: str, form: dict, *, decision: str):
     """The page again, the message shown in the refused form and tied to its fields (aria-describedby)."""
     ctx = _review_context(request, indicator, rnd)
-    ctx["form"].update(form)
+    ctx["typed"].update(form)
     if decision and ctx["can_reopen" if decision == "reopen" else "can_decide"]:
         ctx["error"] = {"decision": decision, "message": message}
     else:  # no decision chosen, or its form is no longer on the page (someone decided first): say it at the top

@@ -72,16 +72,16 @@ class RoundProgress(levels.ShowsProgress):
     @property
     def verified_level(self) -> int | None:
         a = self.assessment_as_of
-        return a.verified_level if a and a.status == RoundAssessment.Status.VERIFIED else None
+        return a.verified_level if a and a.status == RoundAssessment.ReviewStatus.VERIFIED else None
 
     @property
     def review_status(self) -> str:
         a = self.assessment_as_of
-        return a.status if a else RoundAssessment.Status.DRAFT
+        return a.status if a else RoundAssessment.ReviewStatus.DRAFT
 
     @property
     def review_status_label(self) -> str:
-        return RoundAssessment.Status(self.review_status).label
+        return RoundAssessment.ReviewStatus(self.review_status).label
 
     @property
     def is_locked(self) -> bool:
@@ -155,13 +155,13 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
         step_ids.extend(s.pk for s in cs.steps.all())
     completions = {
         c.step_id: c
-        for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by")
+        for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by__person")
     }
     targets = {(t.indicator_id, t.round_id): t.level for t in Target.objects.filter(indicator_id__in=ids)}
     assessments = {
         (a.indicator_id, a.round_id): a
         for a in RoundAssessment.objects.filter(indicator_id__in=ids, round__in=rounds).select_related(
-            "reviewed_by", "submitted_by"
+            "reviewed_by__person", "submitted_by__person"
         )
     }
     result: dict[int, IndicatorProgress] = {}
@@ -206,7 +206,7 @@ def visible_assessment(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.
     result is the round's result whenever it was decided. (Locks are not
     dated: `RoundProgress.is_locked` is always today's state.)
     """
-    if a is None or a.status == RoundAssessment.Status.DRAFT:
+    if a is None or a.status == RoundAssessment.ReviewStatus.DRAFT:
         return None
     if as_of >= closes_on:
         return a

@@ -24,7 +24,7 @@ from indicators import versions
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from core import thai
 
-from . import notices
+from . import levels, notices
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 
 NOTE_MAX = 5000
@@ -428,9 +428,9 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "",
     """
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     assessment = _assessment_for_update(indicator, round)
-    if assessment.status == RoundAssessment.Status.SUBMITTED:
+    if assessment.status == RoundAssessment.ReviewStatus.SUBMITTED:
         raise ConflictError(_("รอบนี้ส่งผลการประเมินตนเองแล้ว กำลังรอตรวจสอบ"))
-    if assessment.status == RoundAssessment.Status.VERIFIED:
+    if assessment.status == RoundAssessment.ReviewStatus.VERIFIED:
         raise ConflictError(_("รอบนี้ผ่านการตรวจสอบแล้ว"))
     if not indicator.criteria_sets.exists():
         raise ProgressError(_("ตัวชี้วัดนี้ยังไม่ได้กำหนดเกณฑ์การให้คะแนน จึงยังส่งผลไม่ได้"))
@@ -438,7 +438,7 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "",
     # concurrent tick either lands before the level is computed or sees the round submitted.
     list(MilestoneStep.objects.select_for_update(of=("self",)).filter(criteria_set__indicator=indicator)
          .order_by("pk").values_list("pk", flat=True))
-    level = round_level(indicator, round, min(today(), round.closes_on))
+    level = round_level(indicator, round, levels.effective_date(today(), round.closes_on))
     if require_reason_below_target and not note:
         target = Target.objects.filter(indicator=indicator, round=round).values_list("level", flat=True).first()
         if target is not None and level < target:
@@ -446,10 +446,10 @@ def round_submit(*, indicator: Indicator, round: Round, by, note: str = "",
                 _("ผลการประเมินตนเองระดับ {level} ต่ำกว่าค่าเป้าหมาย (ระดับ {target}) กรุณาระบุเหตุผลถึงผู้ตรวจสอบก่อนส่ง").format(
                     level=level, target=target))
     before = {"status": assessment.status}
-    if assessment.status == RoundAssessment.Status.RETURNED and assessment.review_comment:
+    if assessment.status == RoundAssessment.ReviewStatus.RETURNED and assessment.review_comment:
         before["review_comment"] = assessment.review_comment
         assessment.review_comment = ""
-    assessment.status = RoundAssessment.Status.SUBMITTED
+    assessment.status = RoundAssessment.ReviewStatus.SUBMITTED
     assessment.self_level = level
     assessment.verified_level = None
     assessment.submitted_by, assessment.submitted_at, assessment.submit_note = by, timezone.now(), note
@@ -466,7 +466,7 @@ def round_verify(*, indicator: Indicator, round: Round, by, level: int | None = 
     """ผ่านการตรวจสอบ: the verified level defaults to the self-assessed one; lower needs a reason."""
     reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     assessment = _assessment_for_update(indicator, round)
-    if assessment.status != RoundAssessment.Status.SUBMITTED:
+    if assessment.status != RoundAssessment.ReviewStatus.SUBMITTED:
         raise ConflictError(_("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ"))
     if assessment.submitted_by_id == by.pk:
         raise ProgressError(_("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้"))
@@ -476,12 +476,12 @@ def round_verify(*, indicator: Indicator, round: Round, by, level: int | None = 
         raise ProgressError(_("ผลการตรวจสอบต้องอยู่ระหว่าง 0 ถึงผลการประเมินตนเอง (ระดับ {level})").format(level=self_level))
     if level < self_level and not reason:
         raise ProgressError(_("กรุณาระบุเหตุผลเมื่อให้ผลการตรวจสอบต่ำกว่าผลการประเมินตนเอง"))
-    assessment.status = RoundAssessment.Status.VERIFIED
+    assessment.status = RoundAssessment.ReviewStatus.VERIFIED
     assessment.verified_level = level
     assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), reason
     assessment.save()
     _history(indicator_id=indicator.pk, action=HistoryEntry.Action.ROUND_VERIFIED, actor=by, round=round,
-             before={"status": RoundAssessment.Status.SUBMITTED, "self_level": self_level},
+             before={"status": RoundAssessment.ReviewStatus.SUBMITTED, "self_level": self_level},
              after={"status": assessment.status, "verified_level": level}, comment=reason)
     notices.round_verified(assessment=assessment, by=by)
     return assessment
@@ -494,15 +494,15 @@ def round_return(*, indicator: Indicator, round: Round, by, comment: str) -> Rou
     if not comment:
         raise ProgressError(_("กรุณาระบุความเห็นเมื่อส่งกลับแก้ไข"))
     assessment = _assessment_for_update(indicator, round)
-    if assessment.status != RoundAssessment.Status.SUBMITTED:
+    if assessment.status != RoundAssessment.ReviewStatus.SUBMITTED:
         raise ConflictError(_("รอบนี้ไม่ได้อยู่ในสถานะรอตรวจสอบ"))
     if assessment.submitted_by_id == by.pk:
         raise ProgressError(_("ผู้ส่งผลการประเมินตนเองตรวจสอบผลของตนเองไม่ได้"))
-    assessment.status = RoundAssessment.Status.RETURNED
+    assessment.status = RoundAssessment.ReviewStatus.RETURNED
     assessment.reviewed_by, assessment.reviewed_at, assessment.review_comment = by, timezone.now(), comment
     assessment.save()
     _history(indicator_id=indicator.pk, action=HistoryEntry.Action.ROUND_RETURNED, actor=by, round=round,
-             before={"status": RoundAssessment.Status.SUBMITTED}, after={"status": assessment.status},
+             before={"status": RoundAssessment.ReviewStatus.SUBMITTED}, after={"status": assessment.status},
              comment=comment)
     notices.round_returned(assessment=assessment, by=by)
     return assessment
@@ -551,7 +551,7 @@ def round_reopen(*, indicator: Indicator, round: Round, by, reason: str) -> Roun
     if not assessment.is_locked:
         raise ConflictError(_("รอบนี้เปิดให้แก้ไขอยู่แล้ว"))
     before = {"status": assessment.status, "verified_level": assessment.verified_level}
-    assessment.status = RoundAssessment.Status.RETURNED
+    assessment.status = RoundAssessment.ReviewStatus.RETURNED
     assessment.review_comment = reason
     assessment.reviewed_by, assessment.reviewed_at = by, timezone.now()
     assessment.save()

@@ -42,7 +42,7 @@ from .access import (
     get_plan_for_user,
     get_step_for_user,
 )
-from .forms import ReasonForm, RoundReportForm, StepForm
+from .forms import EvidenceRemoveForm, ReasonForm, RoundReportForm, StepForm
 from .models import Evidence, HistoryEntry, Notice, RoundAssessment
 from .selectors import current_round, plan_rounds, progress_for
 
@@ -149,7 +149,7 @@ TAB_MARKERS = {
 def _tab_that_needs_the_owner(progress, rounds, as_of) -> Round | None:
     """A returned round first (the owner must act on it); otherwise the current round."""
     for rp in sorted(progress.rounds, key=lambda r: r.round.closes_on):
-        if rp.assessment and rp.assessment.status == RoundAssessment.Status.RETURNED:
+        if rp.assessment and rp.assessment.status == RoundAssessment.ReviewStatus.RETURNED:
             return rp.round
     return current_round(rounds, as_of)
 
@@ -185,12 +185,11 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
     for e in Evidence.objects.filter(completion_id__in=completion_ids, removed_at__isnull=True).order_by("uploaded_at"):
         evidence.setdefault(e.completion_id, []).append(e)
     history = Paginator(
-        HistoryEntry.objects.filter(indicator=indicator).select_related("actor", "step", "round"), HISTORY_PAGE
+        HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round"), HISTORY_PAGE
     ).get_page(request.GET.get("history_page"))
     tabs = [{"rp": r, "state": r.assessment.status if r.assessment else "draft",
              "marker": TAB_MARKERS.get(r.assessment.status if r.assessment else "draft", "")} for r in progress.rounds]
     target = rp.target if rp else None
-    assessment = rp.assessment if rp else None
     return {
         "indicator": indicator, "plan": plan, "rounds": rounds, "round": rnd, "progress": progress, "tabs": tabs,
         "rp": rp, "evidence": evidence, "history": history,
@@ -201,15 +200,18 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
         # A new step's date lies inside the tab's round: the as-of date, or the round's close.
         "default_done_on": levels.effective_date(as_of, rnd.closes_on) if rnd else as_of,
         "below_target": bool(rp and target is not None and rp.level < target),
-        "report_fields": [
-            ("results", _("ผลการดำเนินงาน"), assessment.report_results if assessment else ""),
-            ("problems", _("ปัญหา/อุปสรรค"), assessment.report_problems if assessment else ""),
-            ("remedies", _("แนวทางแก้ไข/ข้อเสนอแนะ"), assessment.report_remedies if assessment else ""),
-        ],
+        "report_form": _report_form(rp),
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,
     }
+
+
+def _report_form(rp) -> RoundReportForm:
+    """รายงานผลการดำเนินงาน of the tab's round, as saved: the form, and the text when it is read-only."""
+    a = rp.assessment if rp else None
+    initial = {name: getattr(a, f"report_{name}") if a else "" for name in RoundReportForm.TEXTS}
+    return RoundReportForm(initial=initial, note_max=services.NOTE_MAX)
 
 
 # Stands for the reader's CSRF token in the cached page content: replaced on every request.
@@ -366,7 +368,8 @@ def evidence_remove_confirm(request, pk):
     evidence = get_evidence_for_user(request.user, pk, for_edit=True)
     indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
     rnd = indicator.round_of(request.GET.get("round") if str(request.GET.get("round", "")).isdecimal() else None)
-    ctx = {"evidence": evidence, "indicator": indicator, "round": rnd, "step": evidence.completion.step}
+    ctx = {"evidence": evidence, "indicator": indicator, "round": rnd, "step": evidence.completion.step,
+           "form": EvidenceRemoveForm(evidence_pk=evidence.pk)}
     if request.htmx:
         return render(request, "assessments/evidence_remove_confirm.html#confirm", ctx)
     return render(request, "assessments/evidence_remove_confirm.html", ctx)
@@ -377,7 +380,7 @@ def evidence_remove_confirm(request, pk):
 def evidence_remove(request, pk):
     evidence = get_evidence_for_user(request.user, pk, for_edit=True)
     indicator = get_indicator_for_user(request.user, evidence.completion.step.criteria_set.indicator_id)
-    form = ReasonForm(request.POST)
+    form = EvidenceRemoveForm(request.POST, evidence_pk=evidence.pk)
     valid = form.is_valid()
     rnd = indicator.round_of(form.cleaned_data.get("round"))
     if not valid:
@@ -408,7 +411,7 @@ def round_submit(request, pk, round_pk):
     return _after_write(
         request, indicator, rnd,
         ok=_("ส่งผลการประเมินตนเอง {round} (ระดับ {level}) แล้ว สถานะ: {status}").format(
-            round=rnd.label, level=a.self_level, status=RoundAssessment.Status(a.status).label),
+            round=rnd.label, level=a.self_level, status=RoundAssessment.ReviewStatus(a.status).label),
     )
 
 

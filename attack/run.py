@@ -544,6 +544,39 @@ def pdf_cases(run: Run) -> None:
     run.check("PDF: afterwards the viewer downloads it", status == 200 and body[:5] == b"%PDF-", f"HTTP {status}")
 
 
+CASES = [("lockout", lockout_cases), ("csrf", csrf_cases), ("headers", header_cases),
+         ("upload", upload_cases), ("removed evidence", removed_evidence_cases),
+         ("400", bad_request_cases), ("5G KPI", kpi_date_cases), ("backup", backup_cases),
+         ("PDF", pdf_cases)]
+
+
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """gunicorn, 2 workers, in production mode; returns once it answers the login page."""
+    log_file = open(log, "ab")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "kpi_tracker.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--timeout", "120", "--error-logfile", str(log)],
+        cwd=ROOT, env=env, start_new_session=True, stdout=log_file, stderr=log_file)
+    deadline = time.monotonic() + 60
+    while True:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if Browser(port, "198.51.100.1").get("/accounts/login/", timeout=5)[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+
+
+def attack(run: Run, log: Path) -> None:
+    """Every case in turn, then gunicorn's log read for a server error."""
+    for name, fn in CASES:
+        print(f"attack: {name}", flush=True)
+        run.case(name, lambda fn=fn: fn(run))
+    errors = [line for line in log.read_text(errors="replace").splitlines() if "Internal Server Error" in line]
+    run.check("server: no server error (500) in gunicorn's log", not errors, "; ".join(errors[:5]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default=DEFAULT_DB)
@@ -565,30 +598,10 @@ def main() -> int:
                         AXES_PROXY_COUNT="1", SITE_URL="https://kpi.example.go.th")
         collectstatic(env, var_dir / "static")
         port = free_port()
-        log_file = open(log, "ab")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "kpi_tracker.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--timeout", "120", "--error-logfile", str(log)],
-            cwd=ROOT, env=env, start_new_session=True, stdout=log_file, stderr=log_file)
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                if Browser(port, "198.51.100.1").get("/accounts/login/", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
+        server = start_server(env, port, log)
         print(f"attack: gunicorn (2 workers, production mode, behind one proxy) on 127.0.0.1:{port}", flush=True)
         run = Run(port, env, tmp)
-        for name, fn in [("lockout", lockout_cases), ("csrf", csrf_cases), ("headers", header_cases),
-                         ("upload", upload_cases), ("removed evidence", removed_evidence_cases),
-                         ("400", bad_request_cases), ("5G KPI", kpi_date_cases), ("backup", backup_cases),
-                         ("PDF", pdf_cases)]:
-            print(f"attack: {name}", flush=True)
-            run.case(name, lambda fn=fn: fn(run))
-        errors = [line for line in log.read_text(errors="replace").splitlines() if "Internal Server Error" in line]
-        run.check("server: no server error (500) in gunicorn's log", not errors, "; ".join(errors[:5]))
+        attack(run, log)
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

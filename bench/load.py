@@ -555,14 +555,35 @@ def machine() -> dict[str, str]:
     }
 
 
-def write_results(path: Path, *, rows, args, info, problems, errors_seen, inprocess: str | None,
-                  users: list[User], started: dt.datetime, duration: float, phases: dict[str, float],
-                  extra: list[str] = ()) -> None:
+def _load_setup(args, users: list[User], duration: float) -> list[str]:
+    """The results' paragraphs on how the load ran: the server, the users and their mix."""
     counts: dict[str, int] = {}
     for u in users:
         counts[u.username] = counts.get(u.username, 0) + 1
     mix = ", ".join(f"{n}× {name}" for name, n in counts.items())
     ticking = sum(1 for u in users if u.tickable)
+    return [
+        f"## Load: gunicorn, {args.workers} workers, PostgreSQL, {len(users)} simulated users",
+        "",
+        f"Production mode: DEBUG=0, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, static files collected "
+        f"(WhiteNoise manifest), `X-Forwarded-Proto: https` on every request as from the TLS proxy, so HTTPS "
+        f"redirect, secure cookies and the CSRF origin check are in force. `gunicorn kpi_tracker.wsgi "
+        f"--workers {args.workers}` (sync workers, as in the README), CONN_MAX_AGE={args.conn_max_age}. Database "
+        f"`{db_name(args.database)}` (recreated): the FY 2565 plan (30 indicators) and the demo accounts.",
+        "",
+        f"{len(users)} users ({mix}), each logged in once through the login form; no think time, each sends "
+        f"its next request when the last one is answered. Readers (director, viewer, admin): dashboard 45 %, "
+        f"indicator page 45 %, ping 10 %. Owners (owner1, owner2, staff1): tick/untick 50 % (htmx POST with "
+        f"X-CSRFToken; {ticking} of them have steps to tick, on disjoint indicators; staff1's indicators "
+        f"24-30 have no criteria, so staff1 users open pages instead), own indicator page 40 %, ping 10 %. "
+        f"{args.warmup:g} s warm-up, then {duration:.1f} s measured.",
+        "",
+    ]
+
+
+def write_results(path: Path, *, rows, args, info, problems, errors_seen, inprocess: str | None,
+                  users: list[User], started: dt.datetime, duration: float, phases: dict[str, float],
+                  extra: list[str] = ()) -> None:
     lines = [
         "# Bench results",
         "",
@@ -581,21 +602,7 @@ def write_results(path: Path, *, rows, args, info, problems, errors_seen, inproc
         "machine alone would give.",
         "",
         *extra,
-        f"## Load: gunicorn, {args.workers} workers, PostgreSQL, {len(users)} simulated users",
-        "",
-        f"Production mode: DEBUG=0, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, static files collected "
-        f"(WhiteNoise manifest), `X-Forwarded-Proto: https` on every request as from the TLS proxy, so HTTPS "
-        f"redirect, secure cookies and the CSRF origin check are in force. `gunicorn kpi_tracker.wsgi "
-        f"--workers {args.workers}` (sync workers, as in the README), CONN_MAX_AGE={args.conn_max_age}. Database "
-        f"`{db_name(args.database)}` (recreated): the FY 2565 plan (30 indicators) and the demo accounts.",
-        "",
-        f"{len(users)} users ({mix}), each logged in once through the login form; no think time, each sends "
-        f"its next request when the last one is answered. Readers (director, viewer, admin): dashboard 45 %, "
-        f"indicator page 45 %, ping 10 %. Owners (owner1, owner2, staff1): tick/untick 50 % (htmx POST with "
-        f"X-CSRFToken; {ticking} of them have steps to tick, on disjoint indicators; staff1's indicators "
-        f"24-30 have no criteria, so staff1 users open pages instead), own indicator page 40 %, ping 10 %. "
-        f"{args.warmup:g} s warm-up, then {duration:.1f} s measured.",
-        "",
+        *_load_setup(args, users, duration),
         "*client* = at the simulated user, connect to last byte, including the wait for a free worker; "
         "*server* = time in the gunicorn worker (access log `%(D)s`), the cost of the request itself. "
         "× ping = ratio to the bare view's server time in the same run.",
@@ -695,7 +702,7 @@ def wrk_table(results: list[dict], memory: list[tuple[int, float]], *, seconds: 
     return lines
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load not counted (default 5)")
@@ -716,16 +723,78 @@ def main() -> int:
     args = parser.parse_args()
     args.command = "make bench" if os.environ.get("MAKELEVEL") else " ".join(
         [".venv/bin/python", "bench/load.py", *sys.argv[1:]])
-    started = dt.datetime.now(dt.timezone.utc)
-    phases: dict[str, float] = {}
-    clock = time.perf_counter()
+    return args
 
-    def phase(name: str) -> None:
-        nonlocal clock
+
+class Phases(dict):
+    """Seconds each set-up phase took, in order: phases.done(name) closes the phase running since the last."""
+
+    def __init__(self):
+        super().__init__()
+        self._clock = time.perf_counter()
+
+    def done(self, name: str) -> None:
         now = time.perf_counter()
-        phases[name] = now - clock
-        clock = now
+        self[name] = now - self._clock
+        self._clock = now
 
+
+def log_in(users: list[User]) -> None:
+    """Every simulated user through the login form, at once."""
+    failures: list[Exception] = []
+
+    def login(u: User):
+        try:
+            u.login()
+        except Exception as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=login, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} logins failed, first: {failures[0]}")
+
+
+@dataclass
+class Measured:
+    """What the run measured while the server was up."""
+
+    wrk: list[dict]
+    wrk_load: tuple[float, float]  # 1-minute load average before / after wrk
+    samples: list[Sample]
+    duration: float
+    memory: list[tuple[int, float]]
+    problems: list[str]
+    info: dict[str, str]
+
+
+def measure(args, port: int, server: subprocess.Popen, users: list[User], setup: Setup, phases: Phases) -> Measured:
+    """wrk next to the bare view, then the mixed load, then the database check."""
+    reader = next(u for u in users if u.username == "director")
+    wrk_load_before = os.getloadavg()
+    wrk_results = wrk_phase(port, reader, setup.indicator_pks[1], seconds=args.wrk_seconds,
+                            connections=args.wrk_connections)
+    wrk_load_after = os.getloadavg()
+    phases.done("wrk")
+    load_before = os.getloadavg()
+    print(f"load: {args.warmup:g} s warm-up, then {args.duration:g} s measured …", flush=True)
+    samples, measure_start, measure_end = run_load(users, args.warmup, args.duration)
+    load_after = os.getloadavg()
+    memory = worker_memory(server)
+    problems = verify_database(users)
+    info = machine()
+    info["load average (1 min) before / after the load"] = f"{load_before[0]:.2f} / {load_after[0]:.2f}"
+    return Measured(wrk_results, (wrk_load_before[0], wrk_load_after[0]), samples, measure_end - measure_start,
+                    memory, problems, info)
+
+
+def main() -> int:
+    args = _arguments()
+    started = dt.datetime.now(dt.timezone.utc)
+    phases = Phases()
     # var/bench keeps the collected static files between runs; the rest is thrown away.
     var_dir = ROOT / "var" / "bench"
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -738,7 +807,7 @@ def main() -> int:
               flush=True)
         recreate_database(args.database)
         setup = prepare(args.database, var_dir, evidence)
-        phase("database")
+        phases.done("database")
         env = clean_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="127.0.0.1", SITE_URL="http://127.0.0.1",
                         DATABASE_URL=args.database, KPI_VAR_DIR=str(var_dir), EVIDENCE_ROOT=str(evidence),
                         CONN_MAX_AGE=str(args.conn_max_age), REDIS_URL=args.redis)
@@ -746,44 +815,16 @@ def main() -> int:
 
         redis_client.Redis.from_url(args.redis).flushdb()
         print("load: collectstatic (production mode; skipped when var/bench/static is up to date) …", flush=True)
-        phase("collectstatic" if collectstatic(env, var_dir / "static") else "static files up to date")
+        phases.done("collectstatic" if collectstatic(env, var_dir / "static") else "static files up to date")
         port = free_port()
         server = start_server(env, port, args.workers, log, access)
         wait_ready(port, server)
         users = plan_users(setup, args.users, port, args.seed)
         print(f"load: gunicorn ({args.workers} workers) on 127.0.0.1:{port}; {len(users)} users logging in …",
               flush=True)
-        failures: list[Exception] = []
-
-        def login(u: User):
-            try:
-                u.login()
-            except Exception as exc:  # reported below
-                failures.append(exc)
-
-        threads = [threading.Thread(target=login, args=(u,)) for u in users]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if failures:
-            raise RuntimeError(f"{len(failures)} logins failed, first: {failures[0]}")
-        phase("gunicorn start and logins")
-        reader = next(u for u in users if u.username == "director")
-        wrk_load_before = os.getloadavg()
-        wrk_results = wrk_phase(port, reader, setup.indicator_pks[1], seconds=args.wrk_seconds,
-                                connections=args.wrk_connections)
-        wrk_load_after = os.getloadavg()
-        phase("wrk")
-        load_before = os.getloadavg()
-        print(f"load: {args.warmup:g} s warm-up, then {args.duration:g} s measured …", flush=True)
-        samples, measure_start, measure_end = run_load(users, args.warmup, args.duration)
-        duration = measure_end - measure_start
-        load_after = os.getloadavg()
-        memory = worker_memory(server)
-        problems = verify_database(users)
-        info = machine()
-        info["load average (1 min) before / after the load"] = f"{load_before[0]:.2f} / {load_after[0]:.2f}"
+        log_in(users)
+        phases.done("gunicorn start and logins")
+        measured = measure(args, port, server, users, setup, phases)
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -804,40 +845,49 @@ def main() -> int:
                 drop_database(args.database)
             except Exception as exc:  # noqa: BLE001 - reported, not fatal
                 print(f"load: could not drop {db_name(args.database)}: {exc}", file=sys.stderr)
+    return report(args, measured, users=users, started=started, phases=phases, access_text=access_text,
+                  log_text=log_text)
 
-    rows = summarise(samples, server_times(access_text), duration)
+
+def _tick_ratio(rows: list[dict]) -> str:
+    by_kind = {r["kind"]: r for r in rows}
+    if not by_kind.get("tick", {}).get("count"):
+        return "not measured"
+    ping_s, tick_s = by_kind["ping"]["s50"], by_kind["tick"]["s50"]
+    return (f"server p50 {tick_s:.1f} ms against ping's {ping_s:.1f} ms in the same load, so a worker "
+            f"serves ticks at {ping_s / tick_s * 100:.0f} % of the bare view's rate (target ≥ 20 %)")
+
+
+def report(args, m: Measured, *, users: list[User], started: dt.datetime, phases: Phases, access_text: str,
+           log_text: str) -> int:
+    """The results written to --results and printed; 1 when anything failed."""
+    rows = summarise(m.samples, server_times(access_text), m.duration)
     errors_seen: dict[str, int] = {}
-    for s in samples:
+    for s in m.samples:
         if not s.ok:
             key = f"{s.kind} {s.status or 'no answer'}"
             errors_seen[key] = errors_seen.get(key, 0) + 1
     inprocess = args.inprocess.read_text(encoding="utf-8") if args.inprocess and args.inprocess.exists() else None
-    by_kind = {r["kind"]: r for r in rows}
-    tick_ratio = "not measured"
-    if by_kind.get("tick", {}).get("count"):
-        ping_s, tick_s = by_kind["ping"]["s50"], by_kind["tick"]["s50"]
-        tick_ratio = (f"server p50 {tick_s:.1f} ms against ping's {ping_s:.1f} ms in the same load, so a worker "
-                      f"serves ticks at {ping_s / tick_s * 100:.0f} % of the bare view's rate (target ≥ 20 %)")
-    extra = wrk_table(wrk_results, memory, seconds=args.wrk_seconds, connections=args.wrk_connections,
-                      tick_ratio=tick_ratio)
-    extra.insert(2, f"Load average (1 min) before / after wrk: {wrk_load_before[0]:.2f} / {wrk_load_after[0]:.2f}.")
+    extra = wrk_table(m.wrk, m.memory, seconds=args.wrk_seconds, connections=args.wrk_connections,
+                      tick_ratio=_tick_ratio(rows))
+    extra.insert(2, f"Load average (1 min) before / after wrk: {m.wrk_load[0]:.2f} / {m.wrk_load[1]:.2f}.")
     extra.insert(3, "")
-    write_results(args.results, rows=rows, args=args, info=info, problems=problems, errors_seen=errors_seen,
-                  inprocess=inprocess, users=users, started=started, duration=duration, phases=phases, extra=extra)
-
+    write_results(args.results, rows=rows, args=args, info=m.info, problems=m.problems, errors_seen=errors_seen,
+                  inprocess=inprocess, users=users, started=started, duration=m.duration, phases=phases, extra=extra)
+    info = m.info
     print(f"\nload: gunicorn --workers {args.workers} on PostgreSQL {info['PostgreSQL']}, {len(users)} users, "
-          f"{duration:.1f} s measured after {args.warmup:g} s warm-up; {info['cores']} cores "
+          f"{m.duration:.1f} s measured after {args.warmup:g} s warm-up; {info['cores']} cores "
           f"({info['CPU (/proc/cpuinfo model name)']}), load average {info['load average (1 min) before / after the load']}")
     print(console_table(rows))
-    for s in [s for s in samples if not s.ok][:10]:
+    for s in [s for s in m.samples if not s.ok][:10]:
         print(f"  error: {s.kind} {s.status} {s.detail}")
     server_errors = [line for line in log_text.splitlines() if "Traceback" in line or "[ERROR]" in line]
     if server_errors:
         print(f"  gunicorn log: {len(server_errors)} error lines, first: {server_errors[0]}")
-    print("database check: " + ("; ".join(problems) if problems else "consistent"))
+    print("database check: " + ("; ".join(m.problems) if m.problems else "consistent"))
     shown = args.results.relative_to(ROOT) if args.results.is_relative_to(ROOT) else args.results
     print(f"results written to {shown}")
-    return 1 if problems or errors_seen or server_errors else 0
+    return 1 if m.problems or errors_seen or server_errors else 0
 
 
 if __name__ == "__main__":

@@ -104,7 +104,20 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
+        """The Thai full name, title included ("นางสาวสุวิมล นาครอด"): how a person is named everywhere."""
         return f"{self.title}{self.first_name} {self.last_name}".strip()
+
+
+def display_name(user) -> str:
+    """A user's name wherever people read it (pages, PDFs, Excel, e-mails, API, history): the Thai
+    full name of their Person when the account has one, else the account's own name, else the login
+    name. Lists select_related("<user field>__person") so that naming many users costs no query."""
+    if user is None:
+        return ""
+    person = getattr(user, "person", None)  # a user without a Person raises a DoesNotExist/AttributeError
+    if person is not None:
+        return person.full_name
+    return user.get_full_name() or user.username
 
 
 class FiscalYear(models.Model):
@@ -181,13 +194,13 @@ class ActionPlan(models.Model):
     values_name = models.CharField(_("ค่านิยมร่วม"), max_length=100, blank=True)
     culture = models.TextField(_("วัฒนธรรมองค์กร"), blank=True)
 
-    class Status(models.TextChoices):
+    class PublicationStatus(models.TextChoices):
         DRAFT = "draft", _("ร่าง (ยังไม่เผยแพร่)")
         PUBLISHED = "published", _("เผยแพร่แล้ว")
 
     # A copied or imported next-year plan starts as a draft that only its
     # administrators and directors see; owners see it once it is published.
-    status = models.CharField(_("สถานะแผน"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    status = models.CharField(_("สถานะแผน"), max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.PUBLISHED)
 
     objects = PlanQuerySet.as_manager()
 

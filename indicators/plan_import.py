@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from core import thai
 
-from .models import LEVELS, ActionPlan
+from .models import LEVELS, ActionPlan, Indicator
 from .plan_parser import parse_plan
 
 CARD_FIELDS = {  # parser card key → Indicator field
@@ -232,7 +232,7 @@ def specs_from_excel(raw: bytes, plan: ActionPlan) -> tuple[list[dict], list[str
         targets = _row_targets(cells, row_errors)
         all_staff = cells["all_staff"].lower()
         if all_staff not in YES | NO:
-            row_errors.append(_("ช่องทุกตำแหน่งต้องเป็น \"ใช่\" หรือเว้นว่าง"))
+            row_errors.append(_("ช่อง{column}ต้องเป็น \"ใช่\" หรือเว้นว่าง").format(column=Indicator.ALL_STAFF_LABEL))
         criteria = _row_criteria(cells, row_errors)
         owners = ([cells["primary"]] if cells["primary"] else []) + [
             s.strip() for s in cells["secondary"].replace("،", ",").split(",") if s.strip()]
@@ -332,7 +332,7 @@ def preview(plan: ActionPlan, kind: str, specs: list[dict], warnings: list[str],
             details.append(_("ผู้รับผิดชอบ: {old} → {new}").format(old=", ".join(old["owners"]) or "-",
                                                                      new=", ".join(spec["owners"]) or "-"))
         if spec.get("all_staff") is not None and spec["all_staff"] != old["all_staff"]:
-            details.append(_("ทุกตำแหน่ง: {old} → {new}").format(old=_yes(old["all_staff"]), new=_yes(spec["all_staff"])))
+            details.append(_("{field}: {old} → {new}").format(field=Indicator.ALL_STAFF_LABEL, old=_yes(old["all_staff"]), new=_yes(spec["all_staff"])))
         for months, level in (spec.get("targets") or {}).items():
             if old["targets"].get(months) != level:
                 details.append(_("ค่าเป้าหมาย{round}: {old} → {new}").format(

@@ -87,6 +87,8 @@ def scope_of(user) -> Scope:
     Appointment, Person = apps.get_model("indicators", "Appointment"), apps.get_model("indicators", "Person")
     scope = Scope(superuser=user.is_superuser)
     person = Person.objects.filter(user=user).select_related("org_unit").first()
+    # Kept as user.person too, so naming the user (display_name, the menu bar) asks nothing more.
+    Person.user.field.remote_field.set_cached_value(user, person)
     if person is not None:
         scope.person_id = person.pk
         scope.person_unit_ancestors = person.org_unit.ancestor_ids
@@ -101,7 +103,7 @@ def _under(prefix: str, paths: list[str]) -> Q:
     return reduce(or_, (Q(**{f"{prefix}__startswith": p}) for p in paths), Q(pk__in=[]))
 
 
-PUBLISHED = "published"  # ActionPlan.Status.PUBLISHED (models imports this module)
+PUBLISHED = "published"  # ActionPlan.PublicationStatus.PUBLISHED (models imports this module)
 
 
 def _plan_visible_q(scope: Scope, prefix: str) -> Q:

@@ -667,7 +667,7 @@ def plan_copy(*, plan: ActionPlan, to_year_be: int, by) -> ActionPlan:
                                                                   year=thai.fiscal_year_label(fy.year_be)))
     rounds = {r.months: r for r in fy.rounds.all()}
     new = ActionPlan.objects.create(
-        org_unit=plan.org_unit, fiscal_year=fy, status=ActionPlan.Status.DRAFT,
+        org_unit=plan.org_unit, fiscal_year=fy, status=ActionPlan.PublicationStatus.DRAFT,
         title=plan.title.replace(str(plan.fiscal_year.year_be), str(fy.year_be)).replace(
             thai.to_thai_digits(plan.fiscal_year.year_be), thai.to_thai_digits(fy.year_be)),
         vision=plan.vision, mission=plan.mission, motto=plan.motto, values_name=plan.values_name, culture=plan.culture,
@@ -711,11 +711,11 @@ def plan_copy(*, plan: ActionPlan, to_year_be: int, by) -> ActionPlan:
 @transaction.atomic
 def plan_publish(*, plan: ActionPlan, by) -> ActionPlan:
     plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
-    if plan.status == ActionPlan.Status.PUBLISHED:
+    if plan.status == ActionPlan.PublicationStatus.PUBLISHED:
         raise PlanError(_("แผนนี้เผยแพร่แล้ว"))
     if not plan.indicators.exists():
         raise PlanError(_("แผนนี้ยังไม่มีตัวชี้วัด จึงยังเผยแพร่ไม่ได้"))
-    plan.status = ActionPlan.Status.PUBLISHED
+    plan.status = ActionPlan.PublicationStatus.PUBLISHED
     plan.save(update_fields=["status"])
     plan_change_record(plan=plan, by=by, action="plan_published",
                        summary=_("เผยแพร่แผน ผู้รับผิดชอบเห็นและบันทึกผลได้แล้ว"))

@@ -52,7 +52,7 @@ def plan_detail(request, pk):
     indicators = list(plan.indicators.select_related("data_collector").prefetch_related(
         "owners__person", "targets__round", "criteria_sets").order_by("number"))
     withdrawn = list(Indicator.all_objects.filter(plan=plan).withdrawn().order_by("number"))
-    history = list(PlanChange.objects.filter(plan=plan).select_related("actor", "indicator")[:HISTORY_LIMIT])
+    history = list(PlanChange.objects.filter(plan=plan).select_related("actor__person", "indicator")[:HISTORY_LIMIT])
     next_year = plan.fiscal_year.year_be + 1
     return render(request, "indicators/plan_detail.html", {
         "plan": plan, "indicators": indicators, "withdrawn": withdrawn, "history": history,

@@ -392,6 +392,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ProgressStatusEnum": "api.serializers.STATUS_CHOICES",
-        "PlanStatusEnum": "indicators.models.ActionPlan.Status",
+        "PlanStatusEnum": "indicators.models.ActionPlan.PublicationStatus",
     },
 }

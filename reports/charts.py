@@ -15,6 +15,7 @@ Colours follow assessments.levels.Status and print legibly in grey scale.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.html import escape
@@ -68,29 +69,58 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     )
 
 
-def levels_chart(rows, *, thai_digits: bool | None = None, width: int = 720, font_size: int = 12) -> str:
-    """Horizontal bars: the level reached (self-assessed) per indicator, the target as a red mark,
-    the verified level as a thin green bar beneath when there is one."""
-    d = lambda v: _digits(v, thai_digits)  # noqa: E731
-    fs = font_size
-    label_w, right_pad, top, bar_h = int(width * 0.42), 16, 2 * fs + 8, fs + 2
-    row_h = bar_h + 5
-    name_chars = int(label_w / (fs * 0.62))
-    plot_w = width - label_w - right_pad
-    height = top + row_h * max(len(rows), 1) + 28
-    unit = plot_w / STEPS
-    body = []
-    # grid and scale 0..5
+@dataclass(frozen=True)
+class _Bars:
+    """Where levels_chart draws: the labels' column, the plot beside it, one row per indicator."""
+
+    width: int
+    fs: int
+    rows: int
+
+    @property
+    def label_w(self) -> int:
+        return int(self.width * 0.42)
+
+    @property
+    def top(self) -> int:
+        return 2 * self.fs + 8
+
+    @property
+    def bar_h(self) -> int:
+        return self.fs + 2
+
+    @property
+    def row_h(self) -> int:
+        return self.bar_h + 5
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.label_w - 16
+
+    @property
+    def height(self) -> int:
+        return self.top + self.row_h * max(self.rows, 1) + 28
+
+    @property
+    def unit(self) -> float:
+        return self.plot_w / STEPS
+
+
+def _levels_scale(g: _Bars, d) -> list[str]:
+    """The grid and the scale 0..5 under it."""
+    fs, body = g.fs, []
     for lv in range(STEPS + 1):
-        x = label_w + lv * unit
-        body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" stroke="#d0d0d0" stroke-width="0.6"/>')
-        body.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="{fs}" text-anchor="middle" fill="#333">{escape(d(lv))}</text>')
+        x = g.label_w + lv * g.unit
+        body.append(f'<line x1="{x:.1f}" y1="{g.top - 6}" x2="{x:.1f}" y2="{g.height - 24}" stroke="#d0d0d0" stroke-width="0.6"/>')
+        body.append(f'<text x="{x:.1f}" y="{g.height - 8}" font-size="{fs}" text-anchor="middle" fill="#333">{escape(d(lv))}</text>')
     body.append(
-        f'<text x="{label_w - 6}" y="{height - 8}" font-size="{fs}" text-anchor="end" fill="#333">{escape(_("ระดับ"))}</text>'
+        f'<text x="{g.label_w - 6}" y="{g.height - 8}" font-size="{fs}" text-anchor="end" fill="#333">{escape(_("ระดับ"))}</text>'
     )
-    # legend
-    ly = fs + 2
-    x = label_w
+    return body
+
+
+def _levels_legend(g: _Bars) -> list[str]:
+    fs, ly, x, body = g.fs, g.fs + 2, g.label_w, []
     for kind, text in (("level", _("ผลการประเมินตนเอง")), ("verified", _("ผลการตรวจสอบ")), ("target", _("ค่าเป้าหมาย"))):
         if kind == "level":
             body.append(f'<rect x="{x}" y="{ly - fs + 2}" width="{fs}" height="{fs - 2}" fill="{LEVEL_FILL}"/>')
@@ -102,34 +132,50 @@ def levels_chart(rows, *, thai_digits: bool | None = None, width: int = 720, fon
             )
         body.append(f'<text x="{x + fs + 4}" y="{ly}" font-size="{fs}" fill="#333">{escape(text)}</text>')
         x += fs + 4 + fs * 0.62 * _width(text) + 2 * fs
-    for i, row in enumerate(rows):
-        y = top + i * row_h
-        label = f"{d(row.number)}. {_short(row.name, name_chars)}"
+    return body
+
+
+def _levels_row(g: _Bars, d, i: int, row) -> list[str]:
+    """One indicator: its label, the level bar, the verified bar beneath, the target mark, the level's number."""
+    fs, label_w, bar_h, unit = g.fs, g.label_w, g.bar_h, g.unit
+    y = g.top + i * g.row_h
+    label = f"{d(row.number)}. {_short(row.name, int(label_w / (fs * 0.62)))}"
+    body = [
+        f'<text x="{label_w - 6}" y="{y + bar_h - 3}" font-size="{fs}" text-anchor="end" fill="#222">'
+        f"<title>{escape(row.name)}</title>{escape(label)}</text>",
+        f'<rect x="{label_w}" y="{y}" width="{g.plot_w:.1f}" height="{bar_h}" fill="#f1f1f1"/>',
+    ]
+    if row.level:
+        body.append(f'<rect x="{label_w}" y="{y}" width="{row.level * unit:.1f}" height="{bar_h}" fill="{LEVEL_FILL}"/>')
+    if row.verified_level:
         body.append(
-            f'<text x="{label_w - 6}" y="{y + bar_h - 3}" font-size="{fs}" text-anchor="end" fill="#222">'
-            f"<title>{escape(row.name)}</title>{escape(label)}</text>"
+            f'<rect x="{label_w}" y="{y + bar_h + 1}" width="{row.verified_level * unit:.1f}" height="3" fill="{VERIFIED_FILL}"/>'
         )
-        body.append(f'<rect x="{label_w}" y="{y}" width="{plot_w:.1f}" height="{bar_h}" fill="#f1f1f1"/>')
-        if row.level:
-            body.append(f'<rect x="{label_w}" y="{y}" width="{row.level * unit:.1f}" height="{bar_h}" fill="{LEVEL_FILL}"/>')
-        if row.verified_level:
-            body.append(
-                f'<rect x="{label_w}" y="{y + bar_h + 1}" width="{row.verified_level * unit:.1f}" height="3" fill="{VERIFIED_FILL}"/>'
-            )
-        if row.target:
-            x = label_w + row.target * unit
-            body.append(f'<line x1="{x:.1f}" y1="{y - 2}" x2="{x:.1f}" y2="{y + bar_h + 2}" stroke="{TARGET_STROKE}" stroke-width="2.5"/>')
-        if row.level >= STEPS:  # a full bar: the number goes inside it
-            body.append(
-                f'<text x="{label_w + plot_w - 4:.1f}" y="{y + bar_h - 3}" font-size="{fs - 1}" fill="#fff" '
-                f'text-anchor="end">{escape(d(row.level))}</text>'
-            )
-        else:
-            body.append(
-                f'<text x="{label_w + row.level * unit + 4:.1f}" y="{y + bar_h - 3}" font-size="{fs - 1}" '
-                f'fill="#222">{escape(d(row.level))}</text>'
-            )
-    return _svg(width, height, _("ระดับความสำเร็จเทียบค่าเป้าหมายรายตัวชี้วัด"), body)
+    if row.target:
+        x = label_w + row.target * unit
+        body.append(f'<line x1="{x:.1f}" y1="{y - 2}" x2="{x:.1f}" y2="{y + bar_h + 2}" stroke="{TARGET_STROKE}" stroke-width="2.5"/>')
+    if row.level >= STEPS:  # a full bar: the number goes inside it
+        body.append(
+            f'<text x="{label_w + g.plot_w - 4:.1f}" y="{y + bar_h - 3}" font-size="{fs - 1}" fill="#fff" '
+            f'text-anchor="end">{escape(d(row.level))}</text>'
+        )
+    else:
+        body.append(
+            f'<text x="{label_w + row.level * unit + 4:.1f}" y="{y + bar_h - 3}" font-size="{fs - 1}" '
+            f'fill="#222">{escape(d(row.level))}</text>'
+        )
+    return body
+
+
+def levels_chart(rows, *, thai_digits: bool | None = None, width: int = 720, font_size: int = 12) -> str:
+    """Horizontal bars: the level reached (self-assessed) per indicator, the target as a red mark,
+    the verified level as a thin green bar beneath when there is one."""
+    d = lambda v: _digits(v, thai_digits)  # noqa: E731
+    g = _Bars(width, font_size, len(rows))
+    body = _levels_scale(g, d) + _levels_legend(g)
+    for i, row in enumerate(rows):
+        body += _levels_row(g, d, i, row)
+    return _svg(width, g.height, _("ระดับความสำเร็จเทียบค่าเป้าหมายรายตัวชี้วัด"), body)
 
 
 def status_by_section_chart(rows, *, thai_digits: bool | None = None, width: int = 720, font_size: int = 12) -> str:

@@ -190,50 +190,18 @@ def build_department(*, units: int = 100, indicators: int = 30, year_be: int, to
         name=DEPARTMENT, kind=OrgUnit.Kind.DEPARTMENT)
     unit_list, units_created = _ensure_units(department, _unit_specs(units))
     kpis = _five_g(department, fy)
-    User = get_user_model()
     password = make_password(DEMO_PASSWORD)
-    monitor, _ = User.objects.get_or_create(username=MONITOR_USERNAME, defaults={
-        "password": password, "email": f"{MONITOR_USERNAME}@example.go.th", "first_name": "กพร.", "last_name": "กรม"})
-    Appointment.objects.get_or_create(user=monitor, org_unit=department, role=Appointment.Role.MONITOR)
+    _monitor(department, password)
 
     planned = set(ActionPlan.objects.filter(fiscal_year=fy, org_unit__in=unit_list).values_list("org_unit_id", flat=True))
     todo = [u for u in unit_list if u.pk not in planned]
     if not todo:
         return DepartmentResult(department, units_created, 0, 0)
-
-    # People and directors.
-    existing_users = set(User.objects.filter(username__in=[f"dir-{u.pk}" for u in todo]).values_list("username", flat=True))
-    User.objects.bulk_create([
-        User(username=f"dir-{u.pk}", password=password, email=f"dir-{u.pk}@example.go.th",
-             first_name="ผู้อำนวยการ", last_name=u.name[:150])
-        for u in todo if f"dir-{u.pk}" not in existing_users])
-    directors = {usr.username: usr for usr in User.objects.filter(username__in=[f"dir-{u.pk}" for u in todo])}
-    Appointment.objects.bulk_create([Appointment(user=directors[f"dir-{u.pk}"], org_unit=u, role=Appointment.Role.DIRECTOR)
-                                     for u in todo], ignore_conflicts=True)
-    first = ["สมชาย", "กมลวรรณ", "ธนากร", "พรทิพย์", "วีระพงษ์", "อรอุมา", "ณัฐพล", "สุภาวดี", "ประเสริฐ"]
-    last = ["ใจดี", "ศรีสุข", "วงศ์ไทย", "บุญมา", "ทองคำ", "แสงทอง", "มั่นคง", "พึ่งบุญ", "รุ่งเรือง"]
-    people = Person.objects.bulk_create(
-        [Person(title="นาย" if k % 2 == 0 else "นาง", first_name=first[(n + k) % len(first)],
-                last_name=f"{last[(n * 3 + k) % len(last)]} {k + 1}", position="นักวิชาการ", org_unit=u,
-                user=directors[f"dir-{u.pk}"] if k == 0 else None)
-         for n, u in enumerate(todo) for k in range(3)], ignore_conflicts=False)
-    staff = {u.pk: people[n * 3 + 1: n * 3 + 3] for n, u in enumerate(todo)}
-
+    directors = _directors(todo, password)
+    staff = _staff(todo, directors)
     plans = ActionPlan.objects.bulk_create(
         ActionPlan(org_unit=u, fiscal_year=fy, title=f"แผนปฏิบัติการ {u.name}") for u in todo)
-    objs = Indicator.objects.bulk_create(
-        Indicator(plan=p, number=i, name=f"{INDICATOR_NAMES[(i - 1) % len(INDICATOR_NAMES)]}"
-                  + (f" (ด้านที่ {(i - 1) // len(INDICATOR_NAMES) + 1})" if i > len(INDICATOR_NAMES) else ""),
-                  supervisor="ผู้อำนวยการ")
-        for p in plans for i in range(1, indicators + 1))
-    by_plan = {p.pk: [o for o in objs if o.plan_id == p.pk] for p in plans}
-    IndicatorOwner.objects.bulk_create(
-        [IndicatorOwner(indicator=o, person=staff[p.org_unit_id][o.number % 2], role="primary", order=0)
-         for p in plans for o in by_plan[p.pk]]
-        + [IndicatorOwner(indicator=o, person=staff[p.org_unit_id][(o.number + 1) % 2], role="secondary", order=1)
-           for p in plans for o in by_plan[p.pk]])
-    Target.objects.bulk_create([Target(indicator=o, round=rounds[m], level=lv) for o in objs
-                                for m, lv in ((6, 3), (12, 5))])
+    objs, by_plan = _indicators(plans, staff, rounds, indicators)
     # The last indicator of each plan has no criteria yet (ยังไม่กำหนดเกณฑ์).
     measured = [o for o in objs if o.number != indicators or indicators == 1]
     sets = CriteriaSet.objects.bulk_create(CriteriaSet(indicator=o) for o in measured)
@@ -243,6 +211,58 @@ def build_department(*, units: int = 100, indicators: int = 30, year_be: int, to
     _progress(plans, measured, steps, rounds, directors, today)
     _cascades(plans, by_plan, kpis, unit_list, fy)
     return DepartmentResult(department, units_created, len(plans), len(objs))
+
+
+def _monitor(department: OrgUnit, password: str) -> None:
+    """กพร. of the department: reads every plan and the roll-up."""
+    monitor, _ = get_user_model().objects.get_or_create(username=MONITOR_USERNAME, defaults={
+        "password": password, "email": f"{MONITOR_USERNAME}@example.go.th", "first_name": "กพร.", "last_name": "กรม"})
+    Appointment.objects.get_or_create(user=monitor, org_unit=department, role=Appointment.Role.MONITOR)
+
+
+def _directors(todo: list[OrgUnit], password: str) -> dict:
+    """One director login per unit (dir-<unit pk>), appointed to it; by username."""
+    User = get_user_model()
+    names = [f"dir-{u.pk}" for u in todo]
+    existing_users = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    User.objects.bulk_create([
+        User(username=f"dir-{u.pk}", password=password, email=f"dir-{u.pk}@example.go.th",
+             first_name="ผู้อำนวยการ", last_name=u.name[:150])
+        for u in todo if f"dir-{u.pk}" not in existing_users])
+    directors = {usr.username: usr for usr in User.objects.filter(username__in=names)}
+    Appointment.objects.bulk_create([Appointment(user=directors[f"dir-{u.pk}"], org_unit=u, role=Appointment.Role.DIRECTOR)
+                                     for u in todo], ignore_conflicts=True)
+    return directors
+
+
+def _staff(todo: list[OrgUnit], directors: dict) -> dict[int, list[Person]]:
+    """Three people per unit (the first is its director); the other two own its indicators, by unit pk."""
+    first = ["สมชาย", "กมลวรรณ", "ธนากร", "พรทิพย์", "วีระพงษ์", "อรอุมา", "ณัฐพล", "สุภาวดี", "ประเสริฐ"]
+    last = ["ใจดี", "ศรีสุข", "วงศ์ไทย", "บุญมา", "ทองคำ", "แสงทอง", "มั่นคง", "พึ่งบุญ", "รุ่งเรือง"]
+    people = Person.objects.bulk_create(
+        [Person(title="นาย" if k % 2 == 0 else "นาง", first_name=first[(n + k) % len(first)],
+                last_name=f"{last[(n * 3 + k) % len(last)]} {k + 1}", position="นักวิชาการ", org_unit=u,
+                user=directors[f"dir-{u.pk}"] if k == 0 else None)
+         for n, u in enumerate(todo) for k in range(3)], ignore_conflicts=False)
+    return {u.pk: people[n * 3 + 1: n * 3 + 3] for n, u in enumerate(todo)}
+
+
+def _indicators(plans: list[ActionPlan], staff: dict[int, list[Person]], rounds: dict, count: int):
+    """`count` indicators per plan with their two owners and targets: (all of them, by plan pk)."""
+    objs = Indicator.objects.bulk_create(
+        Indicator(plan=p, number=i, name=f"{INDICATOR_NAMES[(i - 1) % len(INDICATOR_NAMES)]}"
+                  + (f" (ด้านที่ {(i - 1) // len(INDICATOR_NAMES) + 1})" if i > len(INDICATOR_NAMES) else ""),
+                  supervisor="ผู้อำนวยการ")
+        for p in plans for i in range(1, count + 1))
+    by_plan = {p.pk: [o for o in objs if o.plan_id == p.pk] for p in plans}
+    IndicatorOwner.objects.bulk_create(
+        [IndicatorOwner(indicator=o, person=staff[p.org_unit_id][o.number % 2], role="primary", order=0)
+         for p in plans for o in by_plan[p.pk]]
+        + [IndicatorOwner(indicator=o, person=staff[p.org_unit_id][(o.number + 1) % 2], role="secondary", order=1)
+           for p in plans for o in by_plan[p.pk]])
+    Target.objects.bulk_create([Target(indicator=o, round=rounds[m], level=lv) for o in objs
+                                for m, lv in ((6, 3), (12, 5))])
+    return objs, by_plan
 
 
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -283,7 +303,7 @@ def _progress(plans, measured, steps, rounds, directors, today: dt.date) -> None
             verified = day + dt.timedelta(days=3) <= today and i % 4 != 1
             assessments.append(RoundAssessment(
                 indicator=o, round=rnd, self_level=level, submitted_by=recorder, submitted_at=_at(day, 14),
-                status=RoundAssessment.Status.VERIFIED if verified else RoundAssessment.Status.SUBMITTED,
+                status=RoundAssessment.ReviewStatus.VERIFIED if verified else RoundAssessment.ReviewStatus.SUBMITTED,
                 verified_level=level if verified else None, reviewed_by=recorder if verified else None,
                 reviewed_at=_at(day + dt.timedelta(days=3), 11) if verified else None))
     StepCompletion.objects.bulk_create(completions, batch_size=2000)

@@ -68,7 +68,7 @@ def digits(value):
     """Digits in the report's style (Thai or Arabic), for any text."""
     if value is None:
         return ""
-    return thai.to_thai_digits(value) if _thai() else thai.to_arabic_digits(value)
+    return thai.to_digits(value, thai_digits=_thai())
 
 
 @register.filter

@@ -42,10 +42,10 @@ from assessments.levels import Status
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
 from assessments.selectors import RoundProgress, RoundReport, current_round, progress_for  # noqa: F401 (RoundReport: the field's type)
 from indicators import versions
-from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round
+from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round, display_name
 from core import thai
 
-ALL_STAFF = gettext_lazy("ทุกตำแหน่ง")
+ALL_STAFF = Indicator.ALL_STAFF_LABEL
 OVERALL = gettext_lazy("รวมทั้งหมด")
 
 
@@ -93,7 +93,7 @@ class RoundCell(levels.ShowsProgress):
 
     @property
     def review_status_label(self) -> str:
-        return str(RoundAssessment.Status(self.review_status).label)
+        return str(RoundAssessment.ReviewStatus(self.review_status).label)
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class IndicatorRow(levels.ShowsProgress):
     level: int  # ผลการประเมินตนเอง: cumulative rule as of the date
     verified_level: int | None  # ผลการตรวจสอบ, when verified (as of the date)
     status: str  # assessments.levels.Status
-    review_status: str  # RoundAssessment.Status as of the date
+    review_status: str  # RoundAssessment.ReviewStatus as of the date
     has_criteria: bool
     criteria_title: str
     steps: list[StepRow]
@@ -151,7 +151,7 @@ class IndicatorRow(levels.ShowsProgress):
 
     @property
     def review_status_label(self) -> str:
-        return str(RoundAssessment.Status(self.review_status).label)
+        return str(RoundAssessment.ReviewStatus(self.review_status).label)
 
     @property
     def owners_text(self) -> str:
@@ -166,7 +166,7 @@ class IndicatorRow(levels.ShowsProgress):
     def remark(self) -> str:
         """หมายเหตุ column: review state and the reviewer's words."""
         parts = []
-        if self.review_status != RoundAssessment.Status.DRAFT:
+        if self.review_status != RoundAssessment.ReviewStatus.DRAFT:
             parts.append(self.review_status_label)
         if self.review_comment:
             parts.append(self.review_comment)
@@ -174,11 +174,11 @@ class IndicatorRow(levels.ShowsProgress):
 
     @property
     def awaiting_review(self) -> bool:
-        return any(c.review_status == RoundAssessment.Status.SUBMITTED for c in self.rounds)
+        return any(c.review_status == RoundAssessment.ReviewStatus.SUBMITTED for c in self.rounds)
 
     @property
     def returned(self) -> bool:
-        return any(c.review_status == RoundAssessment.Status.RETURNED for c in self.rounds)
+        return any(c.review_status == RoundAssessment.ReviewStatus.RETURNED for c in self.rounds)
 
 
 # Kept for the renderers written against the scorecard's name.
@@ -362,15 +362,14 @@ class PlanRows:
 
 
 def names_for(user_ids) -> dict[int, str]:
-    """Display names of users: their Person's Thai name, else the account's (one query)."""
+    """indicators.models.display_name of each user (one query)."""
     from django.contrib.auth import get_user_model
 
     ids = {i for i in user_ids if i}
     names = {}  # always one query, so a page's query count does not depend on its data
     # [0] (no such id) rather than an empty list, which Django answers without asking the database.
     for user in get_user_model().objects.filter(pk__in=ids or [0]).select_related("person"):
-        person = getattr(user, "person", None)
-        names[user.pk] = person.full_name if person else (user.get_full_name() or user.username)
+        names[user.pk] = display_name(user)
     return names
 
 
@@ -507,7 +506,7 @@ def _build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[
         primary = next((o.person for o in owner_links if o.role == IndicatorOwner.Role.PRIMARY), None)
         owner = primary.full_name if primary else (str(ALL_STAFF) if indicator.all_staff else "")
         a = rp.assessment_as_of
-        reviewed = a is not None and a.status in (RoundAssessment.Status.VERIFIED, RoundAssessment.Status.RETURNED)
+        reviewed = a is not None and a.status in (RoundAssessment.ReviewStatus.VERIFIED, RoundAssessment.ReviewStatus.RETURNED)
         nxt = rp.next_step
         rows.append(
             IndicatorRow(

@@ -95,7 +95,7 @@ def _progress(objs: list[Indicator], *, starts_on: dt.date, rounds, recorder) ->
     StepCompletion.objects.bulk_create(completions)
     RoundAssessment.objects.bulk_create(
         RoundAssessment(indicator=i, round=rounds[6],
-                        status=RoundAssessment.Status.SUBMITTED if k % 4 == 0 else RoundAssessment.Status.VERIFIED,
+                        status=RoundAssessment.ReviewStatus.SUBMITTED if k % 4 == 0 else RoundAssessment.ReviewStatus.VERIFIED,
                         self_level=3, verified_level=None if k % 4 == 0 else 3, submitted_by=recorder)
         for k, i in enumerate(with_criteria) if k % 4 in (0, 1)
     )

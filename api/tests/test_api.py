@@ -58,7 +58,7 @@ def test_a_token_sees_exactly_what_its_user_sees(plan, users, token_of):
 
     fy = FiscalYear.objects.create(year_be=2566, starts_on=dt.date(2022, 10, 1), ends_on=dt.date(2023, 9, 30))
     draft = ActionPlan.objects.create(org_unit=plan.org_unit, fiscal_year=fy, title="ร่างแผน ๒๕๖๖",
-                                      status=ActionPlan.Status.DRAFT)
+                                      status=ActionPlan.PublicationStatus.DRAFT)
     Indicator.objects.create(plan=draft, number=1, name="ตัวชี้วัดในร่าง")
     other_unit = OrgUnit.objects.create(name="กองอื่น", kind=OrgUnit.Kind.DIVISION, parent=plan.org_unit.parent)
     hidden = ActionPlan.objects.create(org_unit=other_unit, fiscal_year=plan.fiscal_year, title="แผนของกองอื่น")

@@ -126,7 +126,7 @@ def test_review_queue_recent_list_is_filtered_in_the_database(more, plan, rounds
     services.round_verify(indicator=own, round=rounds[6], by=more["director"])
     later = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
     RoundAssessment.objects.bulk_create([
-        RoundAssessment(indicator=i, round=rounds[6], status=RoundAssessment.Status.VERIFIED, reviewed_at=later,
+        RoundAssessment(indicator=i, round=rounds[6], status=RoundAssessment.ReviewStatus.VERIFIED, reviewed_at=later,
                         self_level=0, verified_level=0)
         for i in sib_plan.indicators.all()
     ])

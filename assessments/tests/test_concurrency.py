@@ -506,7 +506,7 @@ def test_submitting_while_others_tick_freezes_exactly_what_was_counted(crowd, us
         run_threads(sessions, work)
         assert submits[-1][0] is True, submits[-1]
         a = RoundAssessment.objects.get(indicator=indicator, round=rnd)
-        assert a.status == RoundAssessment.Status.SUBMITTED
+        assert a.status == RoundAssessment.ReviewStatus.SUBMITTED
         now = progress_for([indicator], [rnd], TODAY)[indicator.pk].rounds[0].level
         assert a.self_level == now, f"iteration {iteration}: submitted level {a.self_level}, steps now give {now}"
         # Refused because the round was submitted: said so, in Thai.

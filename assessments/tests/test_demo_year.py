@@ -53,8 +53,8 @@ def test_the_story_is_in_the_history_on_its_own_dates(seeded):
                    .values_list("action", "at__date"))
     assert [a for a, _ in actions] == ["round_submitted", "round_returned", "round_submitted", "round_verified"]
     assert str(actions[1][1]) == "2022-03-28"
-    assert RoundAssessment.objects.filter(status=RoundAssessment.Status.VERIFIED).count() >= 5
-    assert RoundAssessment.objects.filter(status=RoundAssessment.Status.SUBMITTED).count() >= 3
+    assert RoundAssessment.objects.filter(status=RoundAssessment.ReviewStatus.VERIFIED).count() >= 5
+    assert RoundAssessment.objects.filter(status=RoundAssessment.ReviewStatus.SUBMITTED).count() >= 3
     # Steps are ticked by their owners, recorded on the day they were done.
     c = StepCompletion.objects.filter(step__criteria_set__indicator__number=24).select_related("recorded_by").first()
     assert c.recorded_by.username == "staff1" and c.recorded_at.date() == c.done_on

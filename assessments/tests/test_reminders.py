@@ -165,3 +165,71 @@ def test_bad_arguments_are_thai_errors(plan):
         run("--date", "20-03-2022")
     with pytest.raises(CommandError, match="ติดลบ"):
         run("--days", "-1")
+
+
+@pytest.mark.django_db
+class TestRenderedText:
+    """The e-mails are templates (templates/assessments/email/reminder_*.txt): their text, line for line."""
+
+    def test_the_owner_reminder_reads_in_full(self, users, plan, rounds, settings):
+        settings.SITE_URL = "https://kpi.example.go.th"
+        run("--date", BEFORE_CLOSE)
+        msg = by_recipient()["coowner@example.go.th"]
+        link = {n: f"https://kpi.example.go.th/indicators/{plan.indicators.get(number=n).pk}/?round={rounds[6].pk}"
+                for n in (1, 9, 10)}
+        assert msg.subject == "[ระบบติดตามตัวชี้วัด กพร.] ตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย 3 รายการ"
+        assert msg.body == f"""เรียน นายพัชรเมศร์ วุฒิเลิศเดชานนท์
+
+ตัวชี้วัดที่ท่านรับผิดชอบต่อไปนี้ยังไม่ถึงค่าเป้าหมาย ข้อมูล ณ วันที่ 20 มีนาคม 2565
+กรุณาบันทึกผลการดำเนินงานและส่งผลการประเมินตนเองก่อนวันปิดรอบ
+
+1. ตัวชี้วัดที่ 1 ระดับความสำเร็จการจัดทำคู่มือกระบวนการ
+   รอบ 6 เดือน: ปิดรอบ 31 มี.ค. 2565 (อีก 11 วัน)
+   ระดับที่ได้ 0 จากค่าเป้าหมาย 3 · สถานะ: ต่ำกว่าเป้าหมาย
+   ขั้นตอนถัดไป: ขั้นตอนที่ 1 ดำเนินการรวบรวม ศึกษา วิเคราะห์ ข้อมูลรายละเอียดที่เกี่ยวข้องกับการจัดทำคู่มือมาตรฐาน
+   {link[1]}
+
+2. ตัวชี้วัดที่ 9 ระดับความสำเร็จของการขับเคลื่อนแผนพัฒนาองค์กร ตามกรอบ PMQA
+   รอบ 6 เดือน: ปิดรอบ 31 มี.ค. 2565 (อีก 11 วัน)
+   ระดับที่ได้ 0 จากค่าเป้าหมาย 3 · สถานะ: ต่ำกว่าเป้าหมาย
+   ขั้นตอนถัดไป: ขั้นตอนที่ 1 เสนอทบทวนคำสั่งแต่งตั้งคณะกรรมการและคณะทำงาน PMQA
+   {link[9]}
+
+3. ตัวชี้วัดที่ 10 ระดับความสำเร็จของการสมัครขอรับการประเมินรางวัล ของกรมบังคับคดี (PMQA รายหมวด ๔)
+   รอบ 6 เดือน: ปิดรอบ 31 มี.ค. 2565 (อีก 11 วัน)
+   ระดับที่ได้ 0 จากค่าเป้าหมาย 3 · สถานะ: ต่ำกว่าเป้าหมาย
+   ขั้นตอนถัดไป: ขั้นตอนที่ 1 เสนอทบทวนคำสั่งแต่งตั้งคณะกรรมการ PMQA
+   {link[10]}
+
+ตัวชี้วัดของฉัน: https://kpi.example.go.th/my/
+การแจ้งเตือนทั้งหมด: https://kpi.example.go.th/notices/
+
+ระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร
+"""
+
+    def test_the_director_digest_names_returned_awaiting_and_late_units(self, users, plan, rounds, fy_today,
+                                                                        settings):
+        settings.SITE_URL = "https://kpi.example.go.th"
+        fy_today(dt.date(2022, 3, 20))
+        two, three = plan.indicators.get(number=2), plan.indicators.get(number=3)
+        complete_steps(two, [1], dt.date(2022, 3, 1), users["owner"])
+        services.round_submit(indicator=two, round=rounds[6], by=users["owner"])
+        services.round_submit(indicator=three, round=rounds[6], by=users["owner"])
+        services.round_return(indicator=three, round=rounds[6], by=users["director"], comment="แก้")
+        run("--date", "2022-04-05", "--days", "0")
+        body = by_recipient()["director@example.go.th"].body
+        assert body.startswith("เรียน director\n\nสรุปภาพรวมผลการดำเนินงาน ข้อมูล ณ วันที่ 5 เมษายน 2565\n")
+        assert f"""\n2. ตัวชี้วัดที่ 3 ระดับความสำเร็จของการขับเคลื่อนแผนการควบคุมภายใน
+   รอบ 6 เดือน: ปิดรอบแล้วเมื่อ 31 มี.ค. 2565 (เกินกำหนด 5 วัน)
+   ระดับที่ได้ 0 จากค่าเป้าหมาย 3 · สถานะ: เกินกำหนด · ส่งกลับแก้ไข
+   ขั้นตอนถัดไป: ขั้นตอนที่ 1 ปรับปรุงคำสั่งคณะกรรมการควบคุมภายใน
+   ผู้รับผิดชอบ: นางสาวสุวิมล นาครอด, นางสาวจิรนนท์ ภูสุข
+   https://kpi.example.go.th/indicators/{three.pk}/?round={rounds[6].pk}
+
+3. ตัวชี้วัดที่ 4 """ in body
+        assert (f"\nรอตรวจสอบ (1 รายการ): https://kpi.example.go.th/review/\n"
+                f"- ตัวชี้วัดที่ 2 {two.name} · รอบ 6 เดือน · ผลการประเมินตนเอง ระดับ 1 · "
+                f"https://kpi.example.go.th/indicators/{two.pk}/rounds/{rounds[6].pk}/review/\n") in body
+        assert ("\nการส่งผลการประเมินรายหน่วยงาน (รอบที่ปิดแล้ว)\n- กลุ่มพัฒนาระบบบริหาร · รอบ 6 เดือน: ยังไม่ส่ง"
+                " (ส่งตรงเวลา 2 · ส่งล่าช้า 0 · ยังไม่ส่ง 16)\n") in body
+        assert body.endswith("\n\nระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร\n")

@@ -11,7 +11,6 @@ from assessments import services
 from assessments.models import HistoryEntry, RoundAssessment
 from reports.tests.factories import complete_steps
 
-S = RoundAssessment.Status
 QUEUE = reverse("assessments:review-queue")
 
 
@@ -113,7 +112,7 @@ class TestVerify:
         response = client.post(urls(indicator, six)["round-verify"], {"level": ""})
         assert response.status_code == 302 and response["Location"] == QUEUE
         a = status_of(indicator, six)
-        assert (a.status, a.verified_level, a.reviewed_by) == (S.VERIFIED, 3, users["director"])
+        assert (a.status, a.verified_level, a.reviewed_by) == (RoundAssessment.ReviewStatus.VERIFIED, 3, users["director"])
         entry = HistoryEntry.objects.filter(indicator=indicator, action=HistoryEntry.Action.ROUND_VERIFIED).get()
         assert entry.actor == users["director"] and entry.after["verified_level"] == 3
 
@@ -122,18 +121,18 @@ class TestVerify:
         response = client.post(urls(indicator, six)["round-verify"], {"level": "2", "reason": ""})
         assert response.status_code == 400
         assert "กรุณาระบุเหตุผล" in response.content.decode()
-        assert status_of(indicator, six).status == S.SUBMITTED
+        assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.SUBMITTED
         response = client.post(urls(indicator, six)["round-verify"], {"level": "2", "reason": "หลักฐานขั้นตอนที่ 3 ไม่ครบ"})
         assert response.status_code == 302
         a = status_of(indicator, six)
-        assert (a.status, a.verified_level, a.review_comment) == (S.VERIFIED, 2, "หลักฐานขั้นตอนที่ 3 ไม่ครบ")
+        assert (a.status, a.verified_level, a.review_comment) == (RoundAssessment.ReviewStatus.VERIFIED, 2, "หลักฐานขั้นตอนที่ 3 ไม่ครบ")
 
     @pytest.mark.parametrize("level", ["4", "-1", "abc", "๙"])
     def test_a_level_above_the_self_assessed_or_garbage_is_refused(self, client, users, submitted, indicator, six, level):
         client.force_login(users["director"])
         response = client.post(urls(indicator, six)["round-verify"], {"level": level, "reason": "x"})
         assert response.status_code == 400
-        assert status_of(indicator, six).status == S.SUBMITTED
+        assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.SUBMITTED
 
     def test_verifying_twice_is_a_conflict_not_an_error(self, client, users, submitted, indicator, six):
         client.force_login(users["director"])
@@ -145,7 +144,7 @@ class TestVerify:
     def test_owner_cannot_verify_their_own_round(self, client, users, submitted, indicator, six):
         client.force_login(users["owner"])
         assert client.post(urls(indicator, six)["round-verify"], {}).status_code == 403
-        assert status_of(indicator, six).status == S.SUBMITTED
+        assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.SUBMITTED
 
     def test_a_reviewer_who_submitted_cannot_verify_it_either(self, client, users, fy_today, indicator, six):
         fy_today(dt.date(2022, 2, 15))
@@ -157,7 +156,7 @@ class TestVerify:
         response = client.post(urls(indicator, six)["round-verify"], {})
         assert response.status_code == 400
         assert "ตรวจสอบผลของตนเองไม่ได้" in response.content.decode()
-        assert status_of(indicator, six).status == S.SUBMITTED
+        assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.SUBMITTED
         # Another reviewer can.
         client.force_login(users["director"])
         assert client.post(urls(indicator, six)["round-verify"], {}).status_code == 302
@@ -167,7 +166,7 @@ class TestVerify:
         client.force_login(users[role])
         assert client.post(urls(indicator, six)["round-verify"], {}).status_code == 403
         assert client.post(urls(indicator, six)["round-return"], {"comment": "x"}).status_code == 403
-        assert status_of(indicator, six).status == S.SUBMITTED
+        assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.SUBMITTED
 
     def test_get_is_not_allowed(self, client, users, submitted, indicator, six):
         client.force_login(users["director"])
@@ -181,7 +180,7 @@ class TestReturnAndResubmit:
         response = client.post(urls(indicator, six)["round-return"], {"comment": "  "})
         assert response.status_code == 400
         assert "กรุณาระบุความเห็น" in response.content.decode()
-        assert status_of(indicator, six).status == S.SUBMITTED
+        assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.SUBMITTED
 
     def test_return_unlocks_and_resubmission_locks_again(self, client, users, submitted, indicator, six):
         step4 = indicator.criteria_sets.get(round=None).steps.get(number=4)
@@ -192,7 +191,7 @@ class TestReturnAndResubmit:
         response = client.post(urls(indicator, six)["round-return"], {"comment": "แนบหลักฐานขั้นตอนที่ 3 เพิ่ม"})
         assert response.status_code == 302
         a = status_of(indicator, six)
-        assert (a.status, a.review_comment) == (S.RETURNED, "แนบหลักฐานขั้นตอนที่ 3 เพิ่ม")
+        assert (a.status, a.review_comment) == (RoundAssessment.ReviewStatus.RETURNED, "แนบหลักฐานขั้นตอนที่ 3 เพิ่ม")
         entry = HistoryEntry.objects.get(indicator=indicator, action=HistoryEntry.Action.ROUND_RETURNED)
         assert entry.comment == "แนบหลักฐานขั้นตอนที่ 3 เพิ่ม"
         assert client.get(QUEUE).context["pending"] == []
@@ -200,7 +199,7 @@ class TestReturnAndResubmit:
         services.step_complete(step=step4, done_on=dt.date(2022, 2, 1), by=users["owner"])
         services.round_submit(indicator=indicator, round=six, by=users["owner"], note="แก้ไขแล้ว")
         a = status_of(indicator, six)
-        assert (a.status, a.self_level) == (S.SUBMITTED, 4)
+        assert (a.status, a.self_level) == (RoundAssessment.ReviewStatus.SUBMITTED, 4)
         assert [x.pk for x in client.get(QUEUE).context["pending"]] == [a.pk]
         assert client.post(urls(indicator, six)["round-verify"], {}).status_code == 302
         assert status_of(indicator, six).verified_level == 4
@@ -229,7 +228,7 @@ class TestReopen:
         response = client.post(urls(indicator, six)["round-reopen"], {"reason": "แก้ไขวันที่ขั้นตอนที่ 2"})
         assert response.status_code == 302
         a = status_of(indicator, six)
-        assert a.status == S.RETURNED
+        assert a.status == RoundAssessment.ReviewStatus.RETURNED
         entry = HistoryEntry.objects.get(indicator=indicator, action=HistoryEntry.Action.ROUND_REOPENED)
         assert entry.comment == "แก้ไขวันที่ขั้นตอนที่ 2" and entry.before["verified_level"] == 3
         # Reopening an open round is a conflict message, not an error page.
@@ -240,4 +239,4 @@ class TestReopen:
     def test_only_administrators_reopen(self, client, users, verified, indicator, six, role):
         client.force_login(users[role])
         assert client.post(urls(indicator, six)["round-reopen"], {"reason": "x"}).status_code == 403
-        assert status_of(indicator, six).status == S.VERIFIED
+        assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.VERIFIED

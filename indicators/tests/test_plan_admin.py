@@ -176,7 +176,7 @@ def test_copy_to_next_year_is_a_draft_owners_see_after_publishing(client, users,
     response = client.post(reverse("indicators:plan-copy", args=[plan.pk]), {"to_year": "2566"})
     new = ActionPlan.objects.get(fiscal_year__year_be=2566)
     assert response["Location"] == reverse("indicators:plan-detail", args=[new.pk])
-    assert new.status == ActionPlan.Status.DRAFT
+    assert new.status == ActionPlan.PublicationStatus.DRAFT
     assert new.indicators.count() == plan.indicators.count()
     one = new.indicators.get(number=1)
     assert [o.person.first_name for o in one.owners.order_by("order")] == ["สุวิมล", "พัชรเมศร์"]
@@ -209,7 +209,7 @@ def test_copy_plan_command(users, plan):
 
     call_command("copy_plan", "--unit", "กพร.", "--from", "2565", "--to", "2566")
     new = ActionPlan.objects.get(fiscal_year__year_be=2566)
-    assert new.status == ActionPlan.Status.DRAFT and new.indicators.count() == 30
+    assert new.status == ActionPlan.PublicationStatus.DRAFT and new.indicators.count() == 30
 
 
 def test_plan_edit_keeps_history(client, users, plan):

@@ -69,7 +69,7 @@ def add_plan(plan, name: str, count: int, user) -> ActionPlan:
         for c in completions[::2]
     )
     RoundAssessment.objects.bulk_create(
-        RoundAssessment(indicator=ind, round=rounds[6], status=RoundAssessment.Status.VERIFIED, self_level=1,
+        RoundAssessment(indicator=ind, round=rounds[6], status=RoundAssessment.ReviewStatus.VERIFIED, self_level=1,
                         verified_level=1, submitted_by=user, reviewed_by=user, reviewed_at=now)
         for ind in indicators[::3]
     )

@@ -41,7 +41,6 @@ from indicators.models import ActionPlan, MilestoneStep, PolicyKPI
 
 YEAR = 2565
 DEMO_TITLE = "เกณฑ์การให้คะแนน (ข้อมูลตัวอย่าง)"
-D = dt.date
 
 # Criteria for the indicators the document leaves without (demo data, marked so in their title).
 DEMO_CRITERIA = {
@@ -109,10 +108,10 @@ DEMO_CRITERIA = {
 
 # Paces: the day each step (1-5) was done; None = not done (yet).
 PACES = {
-    "ahead": [D(2021, 11, 15), D(2021, 12, 20), D(2022, 2, 25), D(2022, 5, 10), D(2022, 8, 15)],
-    "steady": [D(2021, 12, 20), D(2022, 2, 15), D(2022, 3, 25), D(2022, 6, 20), D(2022, 9, 12)],
-    "slow": [D(2022, 1, 10), D(2022, 3, 20), D(2022, 6, 15), D(2022, 8, 22), None],
-    "stalled": [D(2022, 2, 14), None, None, None, None],
+    "ahead": [dt.date(2021, 11, 15), dt.date(2021, 12, 20), dt.date(2022, 2, 25), dt.date(2022, 5, 10), dt.date(2022, 8, 15)],
+    "steady": [dt.date(2021, 12, 20), dt.date(2022, 2, 15), dt.date(2022, 3, 25), dt.date(2022, 6, 20), dt.date(2022, 9, 12)],
+    "slow": [dt.date(2022, 1, 10), dt.date(2022, 3, 20), dt.date(2022, 6, 15), dt.date(2022, 8, 22), None],
+    "stalled": [dt.date(2022, 2, 14), None, None, None, None],
     "none": [None] * 5,
 }
 # Indicator → (pace, who ticks).
@@ -130,7 +129,7 @@ NOTES = ["ดำเนินการตามแผน", "แนบรายง
 RETURN_COMMENT = "กรุณาแนบรายงานการประชุมเป็นเอกสารหลักฐานของขั้นตอนที่ ๓ ก่อนส่งอีกครั้ง"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # 5G KPI values at each quarter's end, as a share of the target.
-KPI_PACE = [(D(2021, 12, 31), 0.86), (D(2022, 3, 31), 0.93), (D(2022, 6, 30), 0.97), (D(2022, 9, 30), 1.01)]
+KPI_PACE = [(dt.date(2021, 12, 31), 0.86), (dt.date(2022, 3, 31), 0.93), (dt.date(2022, 6, 30), 0.97), (dt.date(2022, 9, 30), 1.01)]
 KPI_SHORT = {5: [0.5, 0.5, 0.75, 0.75], 7: [0.7, 0.8, 0.9, 0.95]}  # two that end the year short of target
 
 
@@ -183,7 +182,7 @@ class Command(BaseCommand):
     @staticmethod
     def _write_criteria(indicators, users) -> None:
         """The demo's criteria for the indicators the plan gave none."""
-        with clock(D(2021, 10, 8), 0):
+        with clock(dt.date(2021, 10, 8), 0):
             for number, steps in DEMO_CRITERIA.items():
                 ind = indicators.get(number)
                 if ind is not None and not ind.criteria_sets.exists():
@@ -203,7 +202,7 @@ class Command(BaseCommand):
             rnd = step.criteria_set.round
             if rnd is not None and rnd.months == 12 and step.criteria_set.indicator.criteria_sets.count() > 1:
                 # The 12-month set of a per-round indicator starts after the 6-month round.
-                day = max(day, D(2022, 4, 1) + dt.timedelta(days=20 * step.number))
+                day = max(day, dt.date(2022, 4, 1) + dt.timedelta(days=20 * step.number))
                 if day > plan.fiscal_year.ends_on:
                     continue
             files = [SimpleUploadedFile(f"หลักฐานขั้นตอนที่ {step.number}.pdf", PDF)] if step.number in (1, 3) else []
@@ -221,37 +220,37 @@ class Command(BaseCommand):
             return lambda: services.round_verify(indicator=indicators[number], round=rounds[months], by=users["director"])
 
         # The 6-month round: most ahead/steady indicators submitted around the close, the director verifies.
-        at(D(2022, 3, 28), submit(3, 6, "owner1"), 1)
-        at(D(2022, 4, 8), verify(3, 6), 1)
-        at(D(2022, 3, 31), submit(4, 6, "owner1", "ครบตามค่าเป้าหมายรอบ ๖ เดือน"), 1)
-        at(D(2022, 4, 5), verify(4, 6), 1)
-        at(D(2022, 3, 30), submit(13, 6, "owner2"), 1)
-        at(D(2022, 4, 7), verify(13, 6), 1)
-        at(D(2022, 4, 2), submit(1, 6, "owner1"), 1)
-        at(D(2022, 4, 6), verify(1, 6), 1)
-        at(D(2022, 4, 1), submit(12, 6, "owner2"), 1)
-        at(D(2022, 4, 6), verify(12, 6), 2)
-        at(D(2022, 4, 4), submit(24, 6, "staff1"), 1)  # still awaiting review
+        at(dt.date(2022, 3, 28), submit(3, 6, "owner1"), 1)
+        at(dt.date(2022, 4, 8), verify(3, 6), 1)
+        at(dt.date(2022, 3, 31), submit(4, 6, "owner1", "ครบตามค่าเป้าหมายรอบ ๖ เดือน"), 1)
+        at(dt.date(2022, 4, 5), verify(4, 6), 1)
+        at(dt.date(2022, 3, 30), submit(13, 6, "owner2"), 1)
+        at(dt.date(2022, 4, 7), verify(13, 6), 1)
+        at(dt.date(2022, 4, 2), submit(1, 6, "owner1"), 1)
+        at(dt.date(2022, 4, 6), verify(1, 6), 1)
+        at(dt.date(2022, 4, 1), submit(12, 6, "owner2"), 1)
+        at(dt.date(2022, 4, 6), verify(12, 6), 2)
+        at(dt.date(2022, 4, 4), submit(24, 6, "staff1"), 1)  # still awaiting review
         # Two indicators well ahead were submitted early and verified before the round closed.
-        at(D(2022, 3, 1), submit(6, 6, "owner1"), 1)
-        at(D(2022, 3, 10), verify(6, 6), 1)
-        at(D(2022, 3, 3), submit(22, 6, "owner2"), 1)
-        at(D(2022, 3, 11), verify(22, 6), 1)
+        at(dt.date(2022, 3, 1), submit(6, 6, "owner1"), 1)
+        at(dt.date(2022, 3, 10), verify(6, 6), 1)
+        at(dt.date(2022, 3, 3), submit(22, 6, "owner2"), 1)
+        at(dt.date(2022, 3, 11), verify(22, 6), 1)
         # Indicator ๒: returned with a comment, corrected, resubmitted, verified.
-        at(D(2022, 3, 26), submit(2, 6, "owner1"), 1)
-        at(D(2022, 3, 28), lambda: services.round_return(indicator=indicators[2], round=rounds[6], by=users["director"],
+        at(dt.date(2022, 3, 26), submit(2, 6, "owner1"), 1)
+        at(dt.date(2022, 3, 28), lambda: services.round_return(indicator=indicators[2], round=rounds[6], by=users["director"],
                                                          comment=RETURN_COMMENT), 2)
-        at(D(2022, 3, 29), lambda: self._correct(indicators[2], users["owner1"]), 1)
-        at(D(2022, 3, 29), submit(2, 6, "owner1", "แนบรายงานการประชุมตามที่ผู้อำนวยการแนะนำแล้ว"), 2)
-        at(D(2022, 4, 4), verify(2, 6), 1)
+        at(dt.date(2022, 3, 29), lambda: self._correct(indicators[2], users["owner1"]), 1)
+        at(dt.date(2022, 3, 29), submit(2, 6, "owner1", "แนบรายงานการประชุมตามที่ผู้อำนวยการแนะนำแล้ว"), 2)
+        at(dt.date(2022, 4, 4), verify(2, 6), 1)
         # The 12-month round: two verified, three awaiting review.
-        at(D(2022, 9, 29), submit(12, 12, "owner2"), 1)
-        at(D(2022, 10, 5), verify(12, 12), 1)
-        at(D(2022, 9, 30), submit(2, 12, "owner1"), 1)
-        at(D(2022, 10, 7), verify(2, 12), 1)
-        at(D(2022, 10, 3), submit(1, 12, "owner1"), 1)
-        at(D(2022, 10, 4), submit(15, 12, "owner2"), 1)
-        at(D(2022, 10, 4), submit(24, 12, "staff1"), 2)
+        at(dt.date(2022, 9, 29), submit(12, 12, "owner2"), 1)
+        at(dt.date(2022, 10, 5), verify(12, 12), 1)
+        at(dt.date(2022, 9, 30), submit(2, 12, "owner1"), 1)
+        at(dt.date(2022, 10, 7), verify(2, 12), 1)
+        at(dt.date(2022, 10, 3), submit(1, 12, "owner1"), 1)
+        at(dt.date(2022, 10, 4), submit(15, 12, "owner2"), 1)
+        at(dt.date(2022, 10, 4), submit(24, 12, "staff1"), 2)
 
     @staticmethod
     def _kpi_events(at, plan, users) -> None:

@@ -10,6 +10,10 @@ review a plan (Appointment role director on the plan's unit or a unit above
 it: the rule of access.can_review) gets one digest of their
 plans: the same indicators with their owners, and what awaits verification.
 
+The e-mails' text is in templates/assessments/email/reminder_owner.txt and
+reminder_director.txt (one indicator: _reminder_item.txt); this module only
+decides who hears about what.
+
 Idempotent per day: a ReminderLog row (recipient, kind, day) is written in
 the same transaction as the e-mail is sent, so a second run on the same day
 sends nothing and a failed send can be retried.
@@ -25,16 +29,14 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
-from django.urls import reverse
-from django.utils import timezone
-
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from assessments import levels, notices, services
 from assessments.models import Notice, ReminderLog, RoundAssessment
 from assessments.selectors import RoundProgress, progress_for
-from indicators.models import ActionPlan, Indicator, IndicatorOwner, Person, Round
+from indicators.models import ActionPlan, Indicator, IndicatorOwner, Person, Round, display_name
 from indicators.querysets import reviewer_appointments
 from core import thai
 
@@ -54,13 +56,29 @@ class Item:
         return self.rp.indicator
 
     @property
-    def when(self) -> str:
-        closes = thai.format_date(self.rp.round.closes_on)
-        if self.days_left < 0:
-            return f"ปิดรอบแล้วเมื่อ {closes} (เกินกำหนด {-self.days_left} วัน)"
-        if self.days_left == 0:
-            return f"ปิดรอบวันนี้ {closes}"
-        return f"ปิดรอบ {closes} (อีก {self.days_left} วัน)"
+    def overdue_days(self) -> int:
+        return -self.days_left
+
+    @property
+    def returned(self) -> bool:
+        return self.rp.review_status == RoundAssessment.ReviewStatus.RETURNED
+
+    @property
+    def link(self) -> str:
+        return _url(notices.indicator_link(self.indicator, self.rp.round))
+
+
+@dataclass
+class UnitTimeliness:
+    """One unit's submission of one closed round (levels.timeliness of each indicator, summed)."""
+
+    unit: str
+    round_label: str
+    counts: dict[str, int]
+
+    @property
+    def label(self) -> str:
+        return str(levels.Timeliness.LABELS[levels.unit_timeliness(self.counts)])
 
 
 @dataclass
@@ -70,7 +88,7 @@ class Recipient:
     user: object = None
     items: list[Item] = field(default_factory=list)
     awaiting: list[RoundProgress] = field(default_factory=list)
-    timeliness: list[str] = field(default_factory=list)  # directors: each unit's submission of each closed round
+    timeliness: list[UnitTimeliness] = field(default_factory=list)  # directors: each unit's closed rounds
 
 
 ESCALATE_DAYS = 7  # behind indicators reach the director only in the round's last week (or overdue)
@@ -78,22 +96,6 @@ ESCALATE_DAYS = 7  # behind indicators reach the director only in the round's la
 
 def _url(path: str) -> str:
     return notices.absolute(path)
-
-
-def _item_lines(n: int, item: Item, *, with_owners: bool) -> list[str]:
-    rp = item.rp
-    lines = [
-        f"{n}. ตัวชี้วัดที่ {item.indicator.number} {item.indicator.name}",
-        f"   {rp.round.label}: {item.when}",
-        f"   ระดับที่ได้ {rp.level} จากค่าเป้าหมาย {rp.target} · สถานะ: {rp.status_label}"
-        + (f" · {rp.review_status_label}" if rp.review_status == RoundAssessment.Status.RETURNED else ""),
-    ]
-    if rp.next_step is not None:
-        lines.append(f"   ขั้นตอนถัดไป: ขั้นตอนที่ {rp.next_step.number} {rp.next_step.text[:120]}")
-    if with_owners:
-        lines.append(f"   ผู้รับผิดชอบ: {', '.join(item.owner_names) or '-'}")
-    lines.append(f"   {_url(notices.indicator_link(item.indicator, rp.round))}")
-    return lines
 
 
 def _render(template: str, ctx: dict) -> str:
@@ -104,8 +106,7 @@ def _render(template: str, ctx: dict) -> str:
 def owner_message(r: Recipient, today: dt.date) -> tuple[str, str]:
     subject = f"{SUBJECT_PREFIX}ตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย {len(r.items)} รายการ"
     body = _render("reminder_owner.txt", {
-        "name": r.name, "today": thai.format_date(today, long=True),
-        "items": ["\n".join(_item_lines(n, item, with_owners=False)) for n, item in enumerate(r.items, start=1)],
+        "name": r.name, "today": today, "items": r.items,
         "my_url": _url(reverse("assessments:my-indicators")), "notices_url": _url(reverse("assessments:notices")),
     })
     return subject, body
@@ -116,26 +117,15 @@ def director_message(r: Recipient, today: dt.date) -> tuple[str, str]:
     if r.awaiting:
         subject += f" และรอตรวจสอบ {len(r.awaiting)} รายการ"
     body = _render("reminder_director.txt", {
-        "name": r.name, "today": thai.format_date(today, long=True), "escalate_days": ESCALATE_DAYS,
-        "items": ["\n".join(_item_lines(n, item, with_owners=True)) for n, item in enumerate(r.items, start=1)],
-        "awaiting": [
-            f"- ตัวชี้วัดที่ {rp.indicator.number} {rp.indicator.name} · {rp.round.label}"
-            f" · ผลการประเมินตนเอง ระดับ {rp.assessment.self_level} · "
-            + _url(reverse("assessments:review", args=[rp.indicator.pk, rp.round.pk]))
-            for rp in r.awaiting
-        ],
+        "name": r.name, "today": today, "escalate_days": ESCALATE_DAYS, "items": r.items,
+        "awaiting": [(rp, _url(reverse("assessments:review", args=[rp.indicator.pk, rp.round.pk])))
+                     for rp in r.awaiting],
         "timeliness": r.timeliness,
         "queue_url": _url(reverse("assessments:review-queue")),
         "dashboard_url": _url(reverse("reports:dashboard")),
         "notices_url": _url(reverse("assessments:notices")),
     })
     return subject, body
-
-
-def _display_name(user, person: Person | None = None) -> str:
-    if person is not None:
-        return person.full_name
-    return user.get_full_name() or user.username
 
 
 class Command(BaseCommand):
@@ -187,93 +177,133 @@ class Command(BaseCommand):
 
     def collect(self, today: dt.date, days: int) -> tuple[dict[str, Recipient], dict[str, Recipient]]:
         """Who hears about what: a fixed number of queries, however many plans and indicators."""
-        fy = thai.fiscal_year_of(today)
-        plans = list(ActionPlan.objects.filter(fiscal_year__year_be=fy).select_related("org_unit", "fiscal_year"))
-        if not plans:
+        year = _load_year(today)
+        if year is None:
             return {}, {}
-        rounds = list(Round.objects.filter(fiscal_year__year_be=fy).order_by("closes_on"))
-        indicators = list(
-            Indicator.objects.filter(plan__in=plans)
-            .select_related("plan__org_unit")
-            .prefetch_related(
-                Prefetch("owners", queryset=IndicatorOwner.objects.select_related("person__user").order_by("order"))
-            )
-            .order_by("plan_id", "number")
-        )
-        progress = progress_for(indicators, rounds, today)
-        # ทุกตำแหน่ง: everyone with a login under the plan's unit.
-        unit_q = Q(pk__in=[])
-        for p in plans:
-            unit_q |= Q(org_unit__tree_path__startswith=p.org_unit.tree_path)
-        staff = list(
-            Person.objects.filter(unit_q, user__is_active=True)
-            .exclude(user__email="")
-            .select_related("user", "org_unit")
-        )
-        # Directors of the plan's unit or of a unit above it: whoever may review its rounds
-        # (indicators.querysets.reviewer_appointments, the rule of access.can_review).
-        director_appts = list(
-            reviewer_appointments({p.org_unit_id for p in plans}).filter(user__is_active=True).exclude(user__email="")
-        )
+        owners, items, awaiting = _owner_reminders(year, days)
+        return owners, _director_digests(year, items, awaiting)
 
-        # Timeliness (levels.timeliness) of every round closed by the date, per plan: on time, late, not at all.
-        closed = [r for r in rounds if r.closes_on < today]
-        submitted: dict[int, dict[int, dict[str, int]]] = defaultdict(
-            lambda: {r.pk: {t: 0 for t in levels.Timeliness.ORDER} for r in closed})
-        for indicator in indicators:
-            for rp in progress[indicator.pk].rounds:
-                if rp.round.closes_on >= today or not rp.has_criteria:
-                    continue
-                a = rp.assessment
-                day = timezone.localtime(a.submitted_at).date() if a is not None and a.submitted_at else None
-                submitted[indicator.plan_id][rp.round.pk][levels.timeliness(day, rp.round.closes_on)] += 1
 
-        owners: dict[str, Recipient] = {}
-        by_plan_items: dict[int, list[Item]] = defaultdict(list)
-        by_plan_awaiting: dict[int, list[RoundProgress]] = defaultdict(list)
-        for indicator in indicators:
-            links = list(indicator.owners.all())
-            people = [o.person for o in links]
-            if indicator.all_staff:
-                path = indicator.plan.org_unit.tree_path
-                people += [p for p in staff if p.org_unit.tree_path.startswith(path)]
-            names = [o.person.full_name for o in links] or ([str(Indicator.ALL_STAFF_LABEL)] if indicator.all_staff else [])
-            for rp in progress[indicator.pk].rounds:
-                if rp.review_status == RoundAssessment.Status.SUBMITTED:
-                    by_plan_awaiting[indicator.plan_id].append(rp)
-                days_left = (rp.round.closes_on - today).days
-                if not rp.has_criteria or rp.target is None or rp.level >= rp.target or rp.is_locked:
-                    continue
-                if days_left > days:
-                    continue
-                item = Item(rp, days_left, names)
-                by_plan_items[indicator.plan_id].append(item)
-                seen: set[str] = set()
-                for person in people:
-                    user = person.user
-                    if user is None or not user.is_active or not user.email:
-                        continue
-                    email = user.email.strip().lower()
-                    if email in seen:
-                        continue
-                    seen.add(email)
-                    owners.setdefault(email, Recipient(email, _display_name(user, person), user)).items.append(item)
+@dataclass
+class Year:
+    """The fiscal year of the run's date, loaded once: plans, rounds, indicators and their progress."""
 
-        directors: dict[str, Recipient] = {}
-        for appt in director_appts:
-            plan_ids = [p.pk for p in plans if p.org_unit.tree_path.startswith(appt.org_unit.tree_path)]
-            email = appt.user.email.strip().lower()
-            r = directors.setdefault(email, Recipient(email, _display_name(appt.user), appt.user))
-            for pk in plan_ids:
-                r.items += [i for i in by_plan_items.get(pk, []) if i.days_left <= ESCALATE_DAYS]
-                r.awaiting += by_plan_awaiting.get(pk, [])
-                plan = next(p for p in plans if p.pk == pk)
-                for rnd in closed:
-                    c = submitted[pk][rnd.pk]
-                    if any(c.values()):
-                        status = levels.Timeliness.LABELS[levels.unit_timeliness(c)]
-                        r.timeliness.append(
-                            f"- {plan.org_unit.name} · {rnd.label}: {status} (ส่งตรงเวลา {c['on_time']} · "
-                            f"ส่งล่าช้า {c['late']} · ยังไม่ส่ง {c['not_submitted']})")
-        directors = {e: r for e, r in directors.items() if r.items or r.awaiting}
-        return owners, directors
+    today: dt.date
+    plans: list[ActionPlan]
+    rounds: list[Round]
+    indicators: list[Indicator]
+    progress: dict
+
+    @property
+    def closed(self) -> list[Round]:
+        return [r for r in self.rounds if r.closes_on < self.today]
+
+
+def _load_year(today: dt.date) -> Year | None:
+    fy = thai.fiscal_year_of(today)
+    plans = list(ActionPlan.objects.filter(fiscal_year__year_be=fy).select_related("org_unit", "fiscal_year"))
+    if not plans:
+        return None
+    rounds = list(Round.objects.filter(fiscal_year__year_be=fy).order_by("closes_on"))
+    indicators = list(
+        Indicator.objects.filter(plan__in=plans)
+        .select_related("plan__org_unit")
+        .prefetch_related(
+            Prefetch("owners", queryset=IndicatorOwner.objects.select_related("person__user").order_by("order"))
+        )
+        .order_by("plan_id", "number")
+    )
+    return Year(today, plans, rounds, indicators, progress_for(indicators, rounds, today))
+
+
+def _unit_staff(plans: list[ActionPlan]) -> list[Person]:
+    """ทุกตำแหน่ง: everyone with a login and an e-mail under the plans' units."""
+    unit_q = Q(pk__in=[])
+    for p in plans:
+        unit_q |= Q(org_unit__tree_path__startswith=p.org_unit.tree_path)
+    return list(
+        Person.objects.filter(unit_q, user__is_active=True).exclude(user__email="").select_related("user", "org_unit")
+    )
+
+
+def _owners_of(indicator: Indicator, staff: list[Person]) -> list[Person]:
+    people = [o.person for o in indicator.owners.all()]
+    if indicator.all_staff:
+        path = indicator.plan.org_unit.tree_path
+        people += [p for p in staff if p.org_unit.tree_path.startswith(path)]
+    return people
+
+
+def _owner_names(indicator: Indicator) -> list[str]:
+    names = [o.person.full_name for o in indicator.owners.all()]
+    return names or ([str(Indicator.ALL_STAFF_LABEL)] if indicator.all_staff else [])
+
+
+def _remind(owners: dict[str, Recipient], people: list[Person], item: Item) -> None:
+    """The item to each owner with a login and an e-mail, once per address."""
+    seen: set[str] = set()
+    for person in people:
+        user = person.user
+        if user is None or not user.is_active or not user.email:
+            continue
+        email = user.email.strip().lower()
+        if email in seen:
+            continue
+        seen.add(email)
+        owners.setdefault(email, Recipient(email, display_name(user), user)).items.append(item)
+
+
+def _owner_reminders(year: Year, days: int):
+    """(owners by e-mail, each plan's items below target, each plan's rounds awaiting review)."""
+    staff = _unit_staff(year.plans)
+    owners: dict[str, Recipient] = {}
+    items: dict[int, list[Item]] = defaultdict(list)
+    awaiting: dict[int, list[RoundProgress]] = defaultdict(list)
+    for indicator in year.indicators:
+        people, names = _owners_of(indicator, staff), _owner_names(indicator)
+        for rp in year.progress[indicator.pk].rounds:
+            if rp.review_status == RoundAssessment.ReviewStatus.SUBMITTED:
+                awaiting[indicator.plan_id].append(rp)
+            days_left = (rp.round.closes_on - year.today).days
+            if not rp.has_criteria or rp.target is None or rp.level >= rp.target or rp.is_locked:
+                continue
+            if days_left > days:
+                continue
+            item = Item(rp, days_left, names)
+            items[indicator.plan_id].append(item)
+            _remind(owners, people, item)
+    return owners, items, awaiting
+
+
+def _submission_counts(year: Year) -> dict[int, dict[int, dict[str, int]]]:
+    """Timeliness (levels.timeliness) of every round closed by the date, per plan: on time, late, not at all."""
+    counts: dict[int, dict[int, dict[str, int]]] = defaultdict(
+        lambda: {r.pk: {t: 0 for t in levels.Timeliness.ORDER} for r in year.closed})
+    for indicator in year.indicators:
+        for rp in year.progress[indicator.pk].rounds:
+            if rp.round.closes_on >= year.today or not rp.has_criteria:
+                continue
+            a = rp.assessment
+            day = timezone.localtime(a.submitted_at).date() if a is not None and a.submitted_at else None
+            counts[indicator.plan_id][rp.round.pk][levels.timeliness(day, rp.round.closes_on)] += 1
+    return counts
+
+
+def _director_digests(year: Year, items: dict[int, list[Item]], awaiting: dict[int, list[RoundProgress]]):
+    """Directors of a plan's unit or of a unit above it: whoever may review its rounds
+    (indicators.querysets.reviewer_appointments, the rule of access.can_review)."""
+    appointments = (reviewer_appointments({p.org_unit_id for p in year.plans}).select_related("user__person")
+                    .filter(user__is_active=True).exclude(user__email=""))
+    submitted = _submission_counts(year)
+    directors: dict[str, Recipient] = {}
+    for appt in appointments:
+        email = appt.user.email.strip().lower()
+        r = directors.setdefault(email, Recipient(email, display_name(appt.user), appt.user))
+        for plan in year.plans:
+            if not plan.org_unit.tree_path.startswith(appt.org_unit.tree_path):
+                continue
+            r.items += [i for i in items.get(plan.pk, []) if i.days_left <= ESCALATE_DAYS]
+            r.awaiting += awaiting.get(plan.pk, [])
+            r.timeliness += [UnitTimeliness(plan.org_unit.name, rnd.label, submitted[plan.pk][rnd.pk])
+                             for rnd in year.closed if any(submitted[plan.pk][rnd.pk].values())]
+    return {e: r for e, r in directors.items() if r.items or r.awaiting}
