@@ -207,8 +207,8 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
 def _recode_first_line(render: _Render, stream, textbox) -> list:
     """Draw each unit that needs it as one glyph of its own; return what to restore afterwards.
 
-    Longer than our usual 60 lines on purpose: it follows WeasyPrint 70.0's own first-line drawing
-    step by step ("as the original does"), so it can be read side by side with it before an upgrade.
+    Long because it follows WeasyPrint 70.0's own first-line drawing step by step ("as the original
+    does"), so that it can be read side by side with it before an upgrade.
     """
     from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 

@@ -435,6 +435,36 @@ def _cache_key(plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[Roun
 
 def _build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[Round],
                 indicator_ids: list[int] | None = None) -> PlanRows:
+    indicators = _plan_indicators(plan, indicator_ids)
+    progress = progress_for(indicators, rounds, as_of)
+    cutoff = levels.effective_date(as_of, round.closes_on)
+    selected = {i.pk: progress[i.pk].for_round(round) for i in indicators}
+    extra = _RowExtras(
+        cutoff=cutoff,
+        evidence=_evidence_names(selected, cutoff),
+        # The last change recorded on or before the as-of date, so an old view shows an old date.
+        updated=dict(
+            HistoryEntry.objects.filter(indicator__plan=plan, at__lt=_end_of_day(as_of))
+            .values("indicator_id").annotate(last=Max("at")).values_list("indicator_id", "last")
+        ),
+        names=names_for(_people_named(selected)),
+    )
+    rows = [_row(plan, indicator, selected[indicator.pk], progress[indicator.pk], as_of, extra)
+            for indicator in indicators]
+    return PlanRows(plan, round, rounds, as_of, rows, summarise(rows), kpi_rows(plan, as_of))
+
+
+@dataclass
+class _RowExtras:
+    """What every row of a plan reads besides its progress: loaded once for the plan."""
+
+    cutoff: dt.date
+    evidence: dict[int, list[str]]  # completion id -> evidence file names
+    updated: dict[int, dt.datetime]  # indicator id -> last change on or before the as-of date
+    names: dict[int, str]  # user id -> display name
+
+
+def _plan_indicators(plan: ActionPlan, indicator_ids) -> list[Indicator]:
     owners_qs = IndicatorOwner.objects.select_related("person__org_unit").order_by("order")
     indicators_qs = (
         Indicator.objects.filter(plan=plan)
@@ -444,15 +474,13 @@ def _build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[
     )
     if indicator_ids is not None:
         indicators_qs = indicators_qs.filter(pk__in=indicator_ids)
-    indicators = list(indicators_qs)
-    progress = progress_for(indicators, rounds, as_of)
-    cutoff = levels.effective_date(as_of, round.closes_on)
+    return list(indicators_qs)
 
-    selected = {i.pk: progress[i.pk].for_round(round) for i in indicators}
+
+def _evidence_names(selected: dict, cutoff: dt.date) -> dict[int, list[str]]:
+    """The evidence file names of every completion counted by the cut-off, in upload order."""
     counted_ids = [
-        v.completion.pk
-        for rp in selected.values()
-        for v in rp.steps
+        v.completion.pk for rp in selected.values() for v in rp.steps
         if v.completion is not None and v.completion.done_on <= cutoff
     ]
     evidence: dict[int, list[str]] = defaultdict(list)
@@ -464,90 +492,91 @@ def _build_rows(*, plan: ActionPlan, as_of: dt.date, round: Round, rounds: list[
         .values_list("completion_id", "original_name")
     ):
         evidence[completion_id].append(name)
+    return evidence
 
-    # The last change recorded on or before the as-of date, so an old view shows an old date.
-    updated = dict(
-        HistoryEntry.objects.filter(indicator__plan=plan, at__lt=_end_of_day(as_of))
-        .values("indicator_id")
-        .annotate(last=Max("at"))
-        .values_list("indicator_id", "last")
-    )
 
+def _people_named(selected: dict) -> list[int]:
+    """The users a row names: who recorded each step, who submitted and who reviewed the round."""
     user_ids = []
     for rp in selected.values():
         user_ids += [v.completion.recorded_by_id for v in rp.steps if v.completion]
         if rp.assessment:
             user_ids += [rp.assessment.reviewed_by_id, rp.assessment.submitted_by_id]
-    names = names_for(user_ids)
+    return user_ids
 
-    rows = []
-    for indicator in indicators:
-        rp = selected[indicator.pk]
-        steps = []
-        for view in rp.steps:
-            c = view.completion
-            done = c is not None and c.done_on <= cutoff
-            steps.append(
-                StepRow(
-                    number=view.number,
-                    text=view.step.text,
-                    done_on=c.done_on if done else None,
-                    counted=view.state.counted,
-                    reason=view.state.reason if done else "",
-                    recorded_by=names.get(c.recorded_by_id, "") if done else "",
-                    note=c.note if done else "",
-                    evidence=evidence.get(c.pk, []) if done else [],
-                )
-            )
-        owner_links = list(indicator.owners.all())
-        owners = [o.person.full_name for o in owner_links]
-        if indicator.all_staff:
-            owners.insert(0, str(ALL_STAFF))
-        primary = next((o.person for o in owner_links if o.role == IndicatorOwner.Role.PRIMARY), None)
-        owner = primary.full_name if primary else (str(ALL_STAFF) if indicator.all_staff else "")
-        a = rp.assessment_as_of
-        reviewed = a is not None and a.status in (RoundAssessment.ReviewStatus.VERIFIED, RoundAssessment.ReviewStatus.RETURNED)
-        nxt = rp.next_step
-        rows.append(
-            IndicatorRow(
-                indicator_id=indicator.pk,
-                number=indicator.number,
-                name=indicator.name,
-                section=levels.section_name(indicator.data_collector.name if indicator.data_collector else None),
-                section_id=indicator.data_collector_id,
-                owners=owners,
-                owner=owner,
-                owner_ids={o.person_id for o in owner_links},
-                all_staff=indicator.all_staff,
-                target=rp.target,
-                level=rp.level,
-                verified_level=rp.verified_level,
-                status=rp.status,
-                review_status=rp.review_status,
-                has_criteria=rp.has_criteria,
-                criteria_title=rp.criteria_set.title if rp.criteria_set else "",
-                steps=steps,
-                submit_note=a.submit_note if a else "",
-                review_comment=a.review_comment if reviewed else "",
-                reviewed_by=names.get(a.reviewed_by_id, "") if reviewed else "",
-                reviewed_on=timezone.localtime(a.reviewed_at).date() if reviewed and a.reviewed_at else None,
-                unit=indicator.unit,
-                rounds=[_cell(r) for r in progress[indicator.pk].rounds],
-                next_step=nxt.text if nxt and rp.has_criteria else "",
-                next_step_number=nxt.number if nxt and rp.has_criteria else None,
-                last_update=updated.get(indicator.pk),
-                level_history=_level_history(rp, as_of),
-                owner_sort_name=f"{primary.first_name} {primary.last_name}" if primary else owner,
-                primary_owner_id=primary.pk if primary else None,
-                owner_people=[
-                    OwnerPerson(o.person.pk, o.person.full_name, o.person.first_name, o.person.last_name,
-                                bool(o.person.org_unit_id) and plan.org_unit_id in o.person.org_unit.ancestor_ids)
-                    for o in owner_links
-                ],
-                round_report=rp.report_as_of,
-            )
-        )
-    return PlanRows(plan, round, rounds, as_of, rows, summarise(rows), kpi_rows(plan, as_of))
+
+def _step_rows(rp, extra: _RowExtras) -> list[StepRow]:
+    steps = []
+    for view in rp.steps:
+        c = view.completion
+        done = c is not None and c.done_on <= extra.cutoff
+        steps.append(StepRow(
+            number=view.number,
+            text=view.step.text,
+            done_on=c.done_on if done else None,
+            counted=view.state.counted,
+            reason=view.state.reason if done else "",
+            recorded_by=extra.names.get(c.recorded_by_id, "") if done else "",
+            note=c.note if done else "",
+            evidence=extra.evidence.get(c.pk, []) if done else [],
+        ))
+    return steps
+
+
+def _owner_fields(plan: ActionPlan, indicator: Indicator) -> dict:
+    """The row's owners: every name (ทุกตำแหน่ง first when all staff own it), the primary owner, the people."""
+    owner_links = list(indicator.owners.all())
+    owners = [o.person.full_name for o in owner_links]
+    if indicator.all_staff:
+        owners.insert(0, str(ALL_STAFF))
+    primary = next((o.person for o in owner_links if o.role == IndicatorOwner.Role.PRIMARY), None)
+    owner = primary.full_name if primary else (str(ALL_STAFF) if indicator.all_staff else "")
+    return {
+        "owners": owners,
+        "owner": owner,
+        "owner_ids": {o.person_id for o in owner_links},
+        "owner_sort_name": f"{primary.first_name} {primary.last_name}" if primary else owner,
+        "primary_owner_id": primary.pk if primary else None,
+        "owner_people": [
+            OwnerPerson(o.person.pk, o.person.full_name, o.person.first_name, o.person.last_name,
+                        bool(o.person.org_unit_id) and plan.org_unit_id in o.person.org_unit.ancestor_ids)
+            for o in owner_links
+        ],
+    }
+
+
+def _row(plan: ActionPlan, indicator: Indicator, rp, progress, as_of: dt.date, extra: _RowExtras) -> IndicatorRow:
+    a = rp.assessment_as_of
+    reviewed = a is not None and a.status in (RoundAssessment.ReviewStatus.VERIFIED, RoundAssessment.ReviewStatus.RETURNED)
+    nxt = rp.next_step if rp.has_criteria else None
+    return IndicatorRow(
+        indicator_id=indicator.pk,
+        number=indicator.number,
+        name=indicator.name,
+        section=levels.section_name(indicator.data_collector.name if indicator.data_collector else None),
+        section_id=indicator.data_collector_id,
+        all_staff=indicator.all_staff,
+        target=rp.target,
+        level=rp.level,
+        verified_level=rp.verified_level,
+        status=rp.status,
+        review_status=rp.review_status,
+        has_criteria=rp.has_criteria,
+        criteria_title=rp.criteria_set.title if rp.criteria_set else "",
+        steps=_step_rows(rp, extra),
+        submit_note=a.submit_note if a else "",
+        review_comment=a.review_comment if reviewed else "",
+        reviewed_by=extra.names.get(a.reviewed_by_id, "") if reviewed else "",
+        reviewed_on=timezone.localtime(a.reviewed_at).date() if reviewed and a.reviewed_at else None,
+        unit=indicator.unit,
+        rounds=[_cell(r) for r in progress.rounds],
+        next_step=nxt.text if nxt else "",
+        next_step_number=nxt.number if nxt else None,
+        last_update=extra.updated.get(indicator.pk),
+        level_history=_level_history(rp, as_of),
+        round_report=rp.report_as_of,
+        **_owner_fields(plan, indicator),
+    )
 
 
 # --- many plans at once (issue 18: the department roll-up, cascades) ---------------------

@@ -17,17 +17,6 @@ MAX_LINES = 60
 SKIP_DIRS = {".git", ".venv", "node_modules", "var", "locale", "__pycache__", "migrations", "tests", "tests_support"}
 REASON = "Long because"
 
-# Being split on other branches while this test was written; the lead empties this set at merge.
-# An entry that is no longer too long fails the test too, so the set cannot go stale.
-PENDING = {
-    "reports/rows.py:_build_rows",
-    "reports/dashboard.py:dashboard_context",
-    "reports/pdf_text.py:_recode_first_line",
-    "reports/rollup.py:build_rollup",
-    "bench/run.py:main",
-}
-
-
 def production_files(root: Path) -> list[Path]:
     files = []
     for folder, dirs, names in os.walk(root):
@@ -70,17 +59,11 @@ def test_the_walk_sees_the_project_and_leaves_tests_out():
 
 
 def test_no_function_is_longer_than_a_screen():
-    too_long = {name: n for name, n in all_long_functions(ROOT).items() if name not in PENDING}
+    too_long = all_long_functions(ROOT)
     assert not too_long, (
         f"functions over {MAX_LINES} lines (split them, or say why in a docstring line starting "
         f"'{REASON}'): " + ", ".join(f"{name} ({n} lines)" for name, n in sorted(too_long.items()))
     )
-
-
-def test_every_pending_function_is_still_long():
-    found = all_long_functions(ROOT)
-    done = sorted(PENDING - found.keys())
-    assert not done, f"no longer over {MAX_LINES} lines (or gone): take them out of PENDING: {', '.join(done)}"
 
 
 def test_a_long_function_is_found_unless_its_docstring_says_why(tmp_path):
