@@ -43,11 +43,6 @@ def can_administer(user, indicator: Indicator) -> bool:
     return scope_of(user).administers(indicator.plan.org_unit.tree_path)
 
 
-def can_direct_plan(user, plan: ActionPlan) -> bool:
-    """Director or administrator of the plan's unit or above (the same rule as can_review)."""
-    return scope_of(user).reviews(plan.org_unit.tree_path)
-
-
 def get_step_for_user(user, pk, *, for_edit: bool = False) -> MilestoneStep:
     try:
         step = MilestoneStep.objects.select_related("criteria_set").get(pk=pk)

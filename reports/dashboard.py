@@ -33,10 +33,10 @@ from django.utils.translation import gettext_lazy
 
 from assessments import services
 from assessments.forms import BuddhistDateField
-from assessments.access import can_direct_plan
 from assessments.levels import Status
 from assessments.selectors import current_round
 from indicators import versions
+from indicators.access import may_direct
 from indicators.models import ActionPlan, OrgUnit, PolicyKPI
 from indicators.querysets import scope_of
 from core import thai
@@ -338,7 +338,7 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     if selected is None:
         ctx.update({"as_of": as_of, "rows": [], "no_rounds": True})
         return _with_main(request, ctx)
-    ctx.update({"as_of": as_of, "rounds": rounds, "round": selected, "can_record_kpi": can_direct_plan(user, plan),
+    ctx.update({"as_of": as_of, "rounds": rounds, "round": selected, "can_record_kpi": may_direct(user, plan),
                 "kpi_form": kpi_form, "kpi_form_for": kpi_form_for})
     key = None if kpi_form is not None else _main_key(request, params, ctx, token)
     main = cache.get(key) if key else None
@@ -536,7 +536,7 @@ def kpi_record(request, pk):
     ).first() if str(pk).isdigit() else None
     if kpi is None:
         raise Http404("ไม่พบตัวชี้วัดนโยบายนี้")
-    if not can_direct_plan(request.user, plan):
+    if not may_direct(request.user, plan):
         raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่บันทึกผลตัวชี้วัดนโยบายได้")
     form = KPIMeasurementForm(request.POST)
     if form.is_valid():
