@@ -152,8 +152,8 @@ class HistorySerializer(serializers.ModelSerializer):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     actor = serializers.SerializerMethodField()
     at_be = be_date("at")
-    round_months = serializers.IntegerField(source="round.months", default=None, read_only=True)
-    step_number = serializers.IntegerField(source="step.number", default=None, read_only=True)
+    round_months = serializers.IntegerField(source="round.months", default=None, read_only=True, allow_null=True)
+    step_number = serializers.IntegerField(source="step.number", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = HistoryEntry
