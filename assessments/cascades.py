@@ -41,6 +41,15 @@ class ChildrenProgress:
         return len(self.lines)
 
     @property
+    def shown(self) -> list[ChildLine]:
+        """The children the reader may see; the others count in the figures but are not named."""
+        return [line for line in self.lines if line.visible]
+
+    @property
+    def hidden(self) -> int:
+        return sum(not line.visible for line in self.lines)
+
+    @property
     def met(self) -> int:
         return self.counts[Status.MET]
 

@@ -103,3 +103,25 @@ def test_the_5g_kpi_card_counts_the_units_it_was_cascaded_to(dept, client):
                                              as_of=page.context["as_of"])
     assert card.counts == row_source.summarise(rows).overall.counts
     assert f'data-cascade="{kpi.pk}"' in page.content.decode()
+
+
+def test_a_reader_who_may_not_see_a_child_gets_its_figures_not_its_name(dept, client):
+    """Staff of the parent's unit read the parent indicator: its children below them count, unnamed."""
+    from django.contrib.auth import get_user_model
+
+    from indicators.models import Person
+
+    link = Cascade.objects.filter(indicator__isnull=False).select_related("indicator__plan__org_unit", "child").first()
+    office = link.indicator.plan.org_unit
+    user = get_user_model().objects.create_user("staff-of-office", password="pw-not-used-123")
+    Person.objects.create(title="นาง", first_name="สมใจ", last_name="ทดสอบ", org_unit=office, user=user)
+    assert not Indicator.objects.visible_to(user).filter(pk=link.child_id).exists()
+    client.force_login(user)
+    page = client.get(reverse("assessments:indicator", args=[link.indicator_id]))
+    html = page.content.decode()
+    children = page.context["cascade_children"]
+    assert children.total >= 1 and children.hidden >= 1
+    child_unit = link.child.plan.org_unit.name  # (a child often has its parent's name)
+    assert child_unit not in html and "ไม่มีสิทธิ์ดูรายละเอียด" in html
+    client.force_login(get_user_model().objects.get(username=MONITOR_USERNAME))  # sees every unit: named
+    assert child_unit in client.get(reverse("assessments:indicator", args=[link.indicator_id])).content.decode()
