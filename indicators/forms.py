@@ -202,3 +202,33 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("ไฟล์แผนปฏิบัติการ (.txt) หรือแม่แบบ Excel (.xlsx)"),
                            error_messages={"required": _("กรุณาเลือกไฟล์"), "empty": _("ไฟล์ว่างเปล่า"),
                                            "invalid": _("ไฟล์ไม่ถูกต้อง")})
+
+
+class CascadeForm(forms.Form):
+    """ถ่ายทอดตัวชี้วัด: the parent, a department 5G KPI ("kpi-<id>") or an indicator of a unit above
+    ("ind-<id>"), offered in groups: the KPIs, then each unit's indicators."""
+
+    parent = forms.ChoiceField(
+        label=_("ตัวชี้วัดต้นทาง (ของหน่วยงานที่อยู่เหนือขึ้นไป ปีงบประมาณเดียวกัน)"),
+        error_messages={"required": _("กรุณาเลือกตัวชี้วัดต้นทางจากรายการ"),
+                        "invalid_choice": _("กรุณาเลือกตัวชี้วัดต้นทางจากรายการ")},
+    )
+
+    def __init__(self, *args, kpis=(), parents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpis, self.parents = list(kpis), list(parents)
+        groups: list = [("", _("เลือกตัวชี้วัดต้นทาง"))]
+        if self.kpis:
+            groups.append((_("ตัวชี้วัดนโยบาย ๕ G"), [(f"kpi-{k.pk}", f"{k.org_unit}: {k}") for k in self.kpis]))
+        by_unit: dict = {}
+        for p in self.parents:
+            by_unit.setdefault(str(p.plan.org_unit), []).append((f"ind-{p.pk}", str(p)))
+        groups += list(by_unit.items())
+        self.fields["parent"].choices = groups
+
+    def chosen(self):
+        """(policy KPI, parent indicator) of a valid form: one of them is set."""
+        kind, _sep, ident = self.cleaned_data["parent"].partition("-")
+        kpi = next((k for k in self.kpis if kind == "kpi" and str(k.pk) == ident), None)
+        parent = next((p for p in self.parents if kind == "ind" and str(p.pk) == ident), None)
+        return kpi, parent

@@ -21,7 +21,7 @@ from core import thai
 
 from . import plan_import, services
 from .access import CRITERIA, PLAN, get_indicator_for_user, get_plan_for_user, may_administer
-from .forms import CopyForm, CriteriaForm, ImportForm, IndicatorForm, KPIForm, PlanForm, WithdrawForm
+from .forms import CascadeForm, CopyForm, CriteriaForm, ImportForm, IndicatorForm, KPIForm, PlanForm, WithdrawForm
 from .models import LEVELS, ActionPlan, Indicator, PlanChange, Round
 from .querysets import scope_of
 
@@ -326,34 +326,43 @@ def cascade_edit(request, pk):
 
     indicator = get_indicator_for_user(request.user, pk, edit=CRITERIA)
     kpis, parents = services.cascade_parent_choices(indicator)
-    error, status = "", 200
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = CascadeForm(request.POST if action == "set" else None, kpis=kpis, parents=parents)
+    status, error = 200, ""
     if request.method == "POST":
-        action, raw = request.POST.get("action", ""), str(request.POST.get("parent", ""))[:30]
         try:
-            if action == "set":
-                kind, _sep, ident = raw.partition("-")
-                kpi = next((k for k in kpis if kind == "kpi" and str(k.pk) == ident), None)
-                parent = next((p for p in parents if kind == "ind" and str(p.pk) == ident), None)
-                if kpi is None and parent is None:
-                    raise services.PlanError(_("กรุณาเลือกตัวชี้วัดต้นทางจากรายการ"))
-                services.cascade_set(child=indicator, by=request.user, policy_kpi=kpi, parent=parent)
-                messages.success(request, _("บันทึกการถ่ายทอดตัวชี้วัดแล้ว"))
-            elif action == "unset":
-                link_raw = str(request.POST.get("link", ""))
-                link = (Cascade.objects.filter(child=indicator, pk=link_raw).first()
-                        if link_raw.isdecimal() and len(link_raw) <= 12 else None)
-                if link is None:
-                    raise services.PlanError(_("ไม่พบการถ่ายทอดที่จะยกเลิก"))
-                services.cascade_unset(link=link, by=request.user)
-                messages.success(request, _("ยกเลิกการถ่ายทอดตัวชี้วัดแล้ว"))
-            else:
-                raise services.PlanError(_("กรุณาเลือกว่าจะบันทึกหรือยกเลิกการถ่ายทอด"))
+            if action == "set" and not form.is_valid():
+                raise services.PlanError("")  # the form holds the reason, beside its field
+            _cascade_write(request, indicator, action, form)
         except services.PlanError as exc:
-            error, status = exc.messages[0], 400
+            if action == "set" and exc.messages[0]:
+                form.add_error("parent", exc.messages[0])
+            elif exc.messages[0]:
+                error = exc.messages[0]  # an unset refused: said above the list
+            status = 400
         else:
             return redirect("indicators:cascade-edit", indicator.pk)
     links = list(Cascade.objects.filter(child=indicator).select_related("policy_kpi", "indicator__plan__org_unit"))
     return render(request, "indicators/cascade_form.html", {
-        "plan": indicator.plan, "indicator": indicator, "links": links, "kpis": kpis, "parents": parents,
-        "error": error,
+        "plan": indicator.plan, "indicator": indicator, "links": links, "form": form, "error": error,
     }, status=status)
+
+
+def _cascade_write(request, indicator, action: str, form) -> None:
+    """Set (form) or unset (POST link=<id>) one cascade of the indicator; PlanError with the Thai reason."""
+    from .models import Cascade
+
+    if action == "set":
+        kpi, parent = form.chosen()
+        services.cascade_set(child=indicator, by=request.user, policy_kpi=kpi, parent=parent)
+        messages.success(request, _("บันทึกการถ่ายทอดตัวชี้วัดแล้ว"))
+    elif action == "unset":
+        link_raw = str(request.POST.get("link", ""))
+        link = (Cascade.objects.filter(child=indicator, pk=link_raw).first()
+                if link_raw.isdecimal() and len(link_raw) <= 12 else None)
+        if link is None:
+            raise services.PlanError(_("ไม่พบการถ่ายทอดที่จะยกเลิก"))
+        services.cascade_unset(link=link, by=request.user)
+        messages.success(request, _("ยกเลิกการถ่ายทอดตัวชี้วัดแล้ว"))
+    else:
+        raise services.PlanError(_("กรุณาเลือกว่าจะบันทึกหรือยกเลิกการถ่ายทอด"))

@@ -76,6 +76,9 @@ def test_the_cascade_form_sets_and_unsets_without_javascript(dept, client):
     assert client.get(url).status_code == 200
     bad = client.post(url, {"action": "set", "parent": "kpi-999999"})
     assert bad.status_code == 400 and "กรุณาเลือก" in bad.content.decode()
+    assert 'aria-invalid="true"' in bad.content.decode()  # crispy marks the field beside its reason
+    gone = client.post(url, {"action": "unset", "link": "999999"})
+    assert gone.status_code == 400 and "ไม่พบการถ่ายทอดที่จะยกเลิก" in gone.content.decode()
     assert client.post(url, {"action": "set", "parent": f"kpi-{kpi.pk}"}).status_code == 302
     link = Cascade.objects.get(child=child, policy_kpi=kpi)
     assert client.post(url, {"action": "unset", "link": str(link.pk)}).status_code == 302
