@@ -66,3 +66,46 @@ class RoundReportForm(forms.Form):
         for name in self.TEXTS:
             attrs = {"rows": "3", "class": "form-control-sm"} | ({"maxlength": str(note_max)} if note_max else {})
             self.fields[name].widget = forms.Textarea(attrs=attrs)
+
+
+class DecisionForm(forms.Form):
+    """A reviewer's decision on the review page (ผ่านการตรวจสอบ, ส่งกลับแก้ไข, เปิดรอบให้แก้ไขอีกครั้ง).
+
+    The services check the decision; the form only shows it, with what the reviewer typed (initial) and,
+    when it was refused, the reason (`refusal`), which the page shows in the form and ties to its fields.
+    Field ids are "<decision>-<field>" (verify-level, return-comment, reopen-reason).
+    """
+
+    decision = ""
+
+    def __init__(self, *, typed: dict | None = None, refusal: str = ""):
+        super().__init__(initial=typed or {}, auto_id=f"{self.decision}-%s")
+        self.refusal = refusal
+        if refusal:
+            for field in self.fields.values():
+                field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"{self.decision}-error"})
+
+
+class VerifyForm(DecisionForm):
+    decision = "verify"
+    level = forms.ChoiceField(label=_("ผลการตรวจสอบ (ระดับ)"))
+    reason = forms.CharField(label=_("เหตุผล (จำเป็นเมื่อให้ต่ำกว่าผลการประเมินตนเอง)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}))
+
+    def __init__(self, *, self_level: int, **kwargs):
+        super().__init__(**kwargs)
+        own = _("ตามผลการประเมินตนเอง")
+        self.fields["level"].choices = [
+            (str(n), f"{_('ระดับ')} {n}" + (f" ({own})" if n == self_level else "")) for n in range(self_level, -1, -1)]
+        self.initial.setdefault("level", str(self_level))
+
+
+class ReturnForm(DecisionForm):
+    decision = "return"
+    comment = forms.CharField(label=_("ความเห็นถึงผู้รับผิดชอบ"),
+                              widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}))
+
+
+class ReopenForm(DecisionForm):
+    decision = "reopen"
+    reason = forms.CharField(label=_("เหตุผล"), widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}))

@@ -25,6 +25,7 @@ from indicators.querysets import scope_of
 
 from . import services
 from .access import can_administer, can_review, get_indicator_for_user
+from .forms import ReopenForm, ReturnForm, VerifyForm
 from .models import Evidence, HistoryEntry, RoundAssessment
 from .selectors import progress_for
 
@@ -115,22 +116,28 @@ def _review_context(request, indicator: Indicator, rnd: Round, **extra) -> dict:
         "can_decide": bool(assessment and assessment.status == RoundAssessment.ReviewStatus.SUBMITTED and not own_submission),
         "own_submission": own_submission,
         "can_reopen": bool(assessment and assessment.is_locked and can_administer(request.user, indicator)),
-        "level_choices": list(range(self_level, -1, -1)),
         "self_level": self_level,
         "as_of": as_of,
-        # What the reviewer typed, given back when a decision is refused (the inputs are written in the template).
-        "typed": {"level": str(self_level), "reason": "", "comment": "", "reopen_reason": ""},
+        **_decision_forms(self_level),
     }
     ctx.update(extra)
     return ctx
 
 
+def _decision_forms(self_level: int, decision: str = "", typed: dict | None = None, refusal: str = "") -> dict:
+    """The three decision forms; the refused one (if any) with what was typed and why it was refused."""
+    def mine(name):
+        return {"typed": typed, "refusal": refusal} if name == decision else {}
+
+    return {"verify_form": VerifyForm(self_level=self_level, **mine("verify")),
+            "return_form": ReturnForm(**mine("return")), "reopen_form": ReopenForm(**mine("reopen"))}
+
+
 def _refused(request, indicator, rnd, message: str, form: dict, *, decision: str):
     """The page again, the message shown in the refused form and tied to its fields (aria-describedby)."""
     ctx = _review_context(request, indicator, rnd)
-    ctx["typed"].update(form)
     if decision and ctx["can_reopen" if decision == "reopen" else "can_decide"]:
-        ctx["error"] = {"decision": decision, "message": message}
+        ctx.update(_decision_forms(ctx["self_level"], decision, form, message))
     else:  # no decision chosen, or its form is no longer on the page (someone decided first): say it at the top
         messages.error(request, message)
     return render(request, "assessments/review_detail.html", ctx, status=400)
@@ -226,7 +233,7 @@ def round_reopen(request, pk, round_pk):
     try:
         services.round_reopen(indicator=indicator, round=rnd, by=request.user, reason=reason)
     except services.ProgressError as exc:
-        return _refused(request, indicator, rnd, exc.messages[0], {"reopen_reason": reason}, decision="reopen")
+        return _refused(request, indicator, rnd, exc.messages[0], {"reason": reason}, decision="reopen")
     messages.success(request, _("เปิด{round}ของตัวชี้วัดที่ {number} ให้แก้ไขอีกครั้งแล้ว").format(round=rnd.label, number=indicator.number))
     return redirect(reverse("assessments:review", args=[indicator.pk, rnd.pk]))
 

@@ -283,6 +283,8 @@ def dashboard_body(ctx: dict, data, token: str) -> str:
 
 
 class KPIMeasurementForm(forms.Form):
+    """บันทึกผลตัวชี้วัดนโยบาย on a 5G KPI card; field ids "kpi-<kpi id>-<field>" (several cards on one page)."""
+
     value = forms.DecimalField(
         label=gettext_lazy("ผลการดำเนินงาน"), max_digits=12, decimal_places=2,
         error_messages={"invalid": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลข"), "required": gettext_lazy("กรุณาระบุผลการดำเนินงาน"),
@@ -290,17 +292,40 @@ class KPIMeasurementForm(forms.Form):
                         "max_digits": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"),
                         "max_whole_digits": gettext_lazy("ผลการดำเนินงานต้องเป็นตัวเลขที่ไม่เกิน 10 หลัก"),
                         "max_decimal_places": gettext_lazy("ผลการดำเนินงานมีทศนิยมได้ไม่เกิน 2 ตำแหน่ง")},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "form-control-sm"}),
     )
     # Typed and shown in Buddhist Era (31/03/2565), like every date people enter here.
     measured_on = BuddhistDateField(
         label=gettext_lazy("ข้อมูล ณ วันที่"),
         error_messages={"required": gettext_lazy("กรุณาระบุวันที่ของข้อมูล")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 40, "data-be-date": "",
+                                      "class": "form-control-sm"}),
     )
     source = forms.CharField(
         label=gettext_lazy("แหล่งข้อมูล"), max_length=500, required=False,
         error_messages={"max_length": gettext_lazy("แหล่งข้อมูลยาวเกินไป ใส่ได้ไม่เกิน 500 ตัวอักษร"),
                         "null_characters_not_allowed": gettext_lazy("แหล่งข้อมูลมีอักขระควบคุม (NUL) ที่บันทึกไม่ได้ กรุณาลบออก")},
+        widget=forms.TextInput(attrs={"class": "form-control-sm"}),
     )
+
+    def __init__(self, *args, kpi, starts_on: dt.date | None = None, today: dt.date | None = None, **kwargs):
+        super().__init__(*args, auto_id=f"kpi-{kpi.kpi_id if hasattr(kpi, 'kpi_id') else kpi.pk}-%s", **kwargs)
+        self.fields["value"].label = f"{self.fields['value'].label} ({kpi.target_unit})" if kpi.target_unit else \
+            self.fields["value"].label
+        date = self.fields["measured_on"].widget.attrs
+        date["placeholder"] = _("วว/ดด/ปปปป")
+        if starts_on and today:
+            date.update({"data-min": starts_on.isoformat(), "data-max": today.isoformat()})
+
+
+def _kpi_forms(ctx: dict, kpis) -> dict:
+    """One KPI form per card: the refused one with what was typed, the others with the latest day."""
+    latest = thai.format_input_date(ctx["latest_day"])
+    return {
+        k.kpi_id: ctx["kpi_form"] if ctx.get("kpi_form_for") == k.kpi_id and ctx.get("kpi_form") is not None else
+        KPIMeasurementForm(kpi=k, starts_on=ctx["year_starts_on"], today=ctx["today"], initial={"measured_on": latest})
+        for k in kpis
+    }
 
 
 MAIN_TEMPLATE = "reports/_dashboard_main.html"
@@ -417,6 +442,7 @@ def _content_context(ctx: dict, params, token: str) -> None:
             **view_query,
         }
     )
+    ctx["kpi_forms"] = _kpi_forms(ctx, data.kpis) if ctx["can_record_kpi"] else {}
     ctx["body"] = dashboard_body(ctx, data, token)
 
 
@@ -538,7 +564,8 @@ def kpi_record(request, pk):
         raise Http404("ไม่พบตัวชี้วัดนโยบายนี้")
     if not may_direct(request.user, plan):
         raise PermissionDenied("เฉพาะผู้อำนวยการกลุ่มหรือผู้ดูแลระบบที่บันทึกผลตัวชี้วัดนโยบายได้")
-    form = KPIMeasurementForm(request.POST)
+    start, _end = thai.fiscal_year_bounds(plan.fiscal_year.year_be)
+    form = KPIMeasurementForm(request.POST, kpi=kpi, starts_on=start, today=today)
     if form.is_valid():
         try:
             services.kpi_measurement_record(
@@ -550,8 +577,6 @@ def kpi_record(request, pk):
     if form.is_valid():
         messages.success(request, _("บันทึกผลตัวชี้วัดนโยบาย {number} แล้ว").format(number=kpi.number))
         return redirect(_dashboard_url(plan.pk, request.POST.get("as_of", "")) + "#policy-kpis")
-    for error in form.errors.get("source", []):  # the dashboard's form shows no error under the source field
-        form.add_error(None, error)
     params = {"plan": str(plan.pk), "as_of": request.POST.get("as_of", "")}
     ctx = dashboard_context(request, params, kpi_form=form, kpi_form_for=kpi.pk)
     return render(request, "reports/dashboard.html", ctx, status=400)

@@ -79,7 +79,7 @@ class TestReviewPage:
         assert str(HistoryEntry.Action.ROUND_SUBMITTED.label) in html
         assert response.context["rp"].level == 3
         assert response.context["can_decide"]
-        assert response.context["level_choices"] == [3, 2, 1, 0]
+        assert [v for v, _label in response.context["verify_form"].fields["level"].choices] == ["3", "2", "1", "0"]
 
     def test_not_submitted_round_has_no_decision_forms(self, client, users, fy_today, indicator, rounds):
         client.force_login(users["director"])
@@ -121,6 +121,12 @@ class TestVerify:
         response = client.post(urls(indicator, six)["round-verify"], {"level": "2", "reason": ""})
         assert response.status_code == 400
         assert "กรุณาระบุเหตุผล" in response.content.decode()
+        # The refused form keeps the level typed and ties its fields to the reason (crispy's markup).
+        form = response.context["verify_form"]
+        assert form.refusal and form.initial["level"] == "2"
+        html = response.content.decode()
+        assert 'id="verify-error"' in html and 'aria-describedby="verify-error"' in html
+        assert '<option value="2" selected>' in html
         assert status_of(indicator, six).status == RoundAssessment.ReviewStatus.SUBMITTED
         response = client.post(urls(indicator, six)["round-verify"], {"level": "2", "reason": "หลักฐานขั้นตอนที่ 3 ไม่ครบ"})
         assert response.status_code == 302

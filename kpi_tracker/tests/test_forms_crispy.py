@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_FIELDS = {"errors", "non_field_errors", "media", "is_bound", "instance", "initial"}
+NOT_FIELDS = {"errors", "non_field_errors", "media", "is_bound", "instance", "initial", "refusal"}
 # {{ form }}, {{ form.x }}, {{ report_form.x }}, {{ field }}, {{ f }}: with no filter at all.
 BARE = re.compile(r"\{\{\s*(?P<form>(?:\w+_)?form|field|f)(?:\.(?P<attr>\w+))?\s*\}\}")
 
@@ -46,5 +46,5 @@ def test_the_forms_that_pages_show_are_crispy():
     for name in ("registration/login.html", "indicators/plan_detail.html", "indicators/plan_form.html",
                  "indicators/indicator_form.html", "indicators/criteria_form.html", "indicators/kpi_form.html",
                  "indicators/plan_import.html", "assessments/evidence_remove_confirm.html",
-                 "assessments/indicator.html"):
+                 "assessments/indicator.html", "assessments/review_detail.html", "indicators/cascade_form.html"):
         assert crispy.search((ROOT / "templates" / name).read_text(encoding="utf-8")), name
