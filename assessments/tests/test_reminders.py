@@ -233,3 +233,18 @@ class TestRenderedText:
         assert ("\nการส่งผลการประเมินรายหน่วยงาน (รอบที่ปิดแล้ว)\n- กลุ่มพัฒนาระบบบริหาร · รอบ 6 เดือน: ยังไม่ส่ง"
                 " (ส่งตรงเวลา 2 · ส่งล่าช้า 0 · ยังไม่ส่ง 16)\n") in body
         assert body.endswith("\n\nระบบติดตามตัวชี้วัด กลุ่มพัฒนาระบบบริหาร\n")
+
+
+@pytest.mark.django_db
+def test_a_unit_that_never_submitted_a_closed_round_is_news_on_its_own(users, plan, fy_today):
+    """Nothing behind and nothing awaiting review: a closed round left unsubmitted still reaches the director."""
+    from assessments.management.commands import send_reminders
+
+    fy_today(dt.date(2022, 4, 5))
+    year = send_reminders._load_year(dt.date(2022, 4, 5))
+    digests = send_reminders._director_digests(year, items={}, awaiting={})
+    director = digests["director@example.go.th"]
+    assert not director.items and not director.awaiting
+    assert sum(t.missing for t in director.timeliness) > 0
+    subject, body = send_reminders.director_message(director, dt.date(2022, 4, 5))
+    assert "ยังไม่ส่งผลรอบที่ปิดแล้ว" in subject and "รอบ 6 เดือน" in body

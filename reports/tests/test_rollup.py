@@ -221,6 +221,8 @@ def test_unit_directors_are_told_which_units_submitted_on_time_late_or_not(today
     checked = 0
     for row in rollup.rows:
         body = digests.get(f"dir-{row.unit_id}@example.go.th")
+        if row.selected_submission.status == Timeliness.NOT_SUBMITTED:
+            assert body is not None, f"{row.unit} never submitted the 6-month round: its director is told"
         if body is None:
             continue
         checked += 1

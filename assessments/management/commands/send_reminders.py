@@ -80,6 +80,11 @@ class UnitTimeliness:
     def label(self) -> str:
         return str(levels.Timeliness.LABELS[levels.unit_timeliness(self.counts)])
 
+    @property
+    def missing(self) -> int:
+        """Indicators of the unit whose closed round was never submitted."""
+        return self.counts[levels.Timeliness.NOT_SUBMITTED]
+
 
 @dataclass
 class Recipient:
@@ -116,6 +121,9 @@ def director_message(r: Recipient, today: dt.date) -> tuple[str, str]:
     subject = f"{SUBJECT_PREFIX}สรุปตัวชี้วัดที่ยังไม่ถึงค่าเป้าหมาย {len(r.items)} รายการ"
     if r.awaiting:
         subject += f" และรอตรวจสอบ {len(r.awaiting)} รายการ"
+    missing = sum(t.missing for t in r.timeliness)
+    if missing:
+        subject += f" · ยังไม่ส่งผลรอบที่ปิดแล้ว {missing} ตัวชี้วัด"
     body = _render("reminder_director.txt", {
         "name": r.name, "today": today, "escalate_days": ESCALATE_DAYS, "items": r.items,
         "awaiting": [(rp, _url(reverse("assessments:review", args=[rp.indicator.pk, rp.round.pk])))
@@ -306,4 +314,5 @@ def _director_digests(year: Year, items: dict[int, list[Item]], awaiting: dict[i
             r.awaiting += awaiting.get(plan.pk, [])
             r.timeliness += [UnitTimeliness(plan.org_unit.name, rnd.label, submitted[plan.pk][rnd.pk])
                              for rnd in year.closed if any(submitted[plan.pk][rnd.pk].values())]
-    return {e: r for e, r in directors.items() if r.items or r.awaiting}
+    # A closed round some unit never submitted is news too, even when nothing else is (issue 18: timeliness).
+    return {e: r for e, r in directors.items() if r.items or r.awaiting or any(t.missing for t in r.timeliness)}
