@@ -190,21 +190,33 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
     tabs = [{"rp": r, "state": r.assessment.status if r.assessment else "draft",
              "marker": TAB_MARKERS.get(r.assessment.status if r.assessment else "draft", "")} for r in progress.rounds]
     target = rp.target if rp else None
+    may_edit = can_edit(request.user, indicator) if editable is None else editable
+    # A new step's date lies inside the tab's round: the as-of date, or the round's close.
+    default_done_on = levels.effective_date(as_of, rnd.closes_on) if rnd else as_of
     return {
         "indicator": indicator, "plan": plan, "rounds": rounds, "round": rnd, "progress": progress, "tabs": tabs,
         "rp": rp, "evidence": evidence, "history": history,
-        "can_edit": can_edit(request.user, indicator) if editable is None else editable,
+        "can_edit": may_edit,
         "can_review": can_review(request.user, indicator),
         "today": services.today(),
         "as_of": as_of,
-        # A new step's date lies inside the tab's round: the as-of date, or the round's close.
-        "default_done_on": levels.effective_date(as_of, rnd.closes_on) if rnd else as_of,
+        "default_done_on": default_done_on,
+        "step_forms": _step_forms(rp, default_done_on, plan.fiscal_year.starts_on, as_of) if may_edit else {},
         "below_target": bool(rp and target is not None and rp.level < target),
         "report_form": _report_form(rp),
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,
     }
+
+
+def _step_forms(rp, default_done_on: dt.date, starts_on: dt.date, as_of: dt.date) -> dict[int, StepForm]:
+    """The round panel's step forms, step pk -> form: none when the round is locked (or has no tab)."""
+    if rp is None or rp.is_locked:
+        return {}
+    max_mb = services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
+    return {v.step.pk: StepForm(view=v, round_pk=rp.round.pk, default_done_on=default_done_on, starts_on=starts_on,
+                                as_of=as_of, note_max=services.NOTE_MAX, max_mb=max_mb) for v in rp.steps}
 
 
 def _report_form(rp) -> RoundReportForm:

@@ -29,6 +29,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings as django_settings
@@ -138,17 +139,38 @@ class StepOnPage:
     version: int | None
 
 
+class Inputs(HTMLParser):
+    """The <input> tags of a piece of a page, by name: their attributes (a bare attribute maps to None)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_name: dict[str, dict[str, str | None]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "input" and found.get("name"):
+            self.by_name.setdefault(found["name"], found)
+
+
+def inputs_of(chunk: str) -> dict[str, dict[str, str | None]]:
+    parser = Inputs()
+    parser.feed(chunk)
+    parser.close()
+    return parser.by_name
+
+
 def parse_steps(body: str) -> dict[int, StepOnPage]:
     steps = {}
     for chunk in body.split('class="step-row')[1:]:
         step_id = int(re.search(r'id="step-(\d+)"', chunk).group(1))
-        cid = re.search(r'name="completion_id" value="(\d+)"', chunk)
-        ver = re.search(r'name="version" value="(\d+)"', chunk)
+        inputs = inputs_of(chunk)
+        cid = inputs.get("completion_id", {}).get("value")
+        ver = inputs.get("version", {}).get("value")
         steps[step_id] = StepOnPage(
             step_id,
-            done=bool(re.search(r'name="done" value="on" id="done-\d+" checked', chunk)),
-            completion_id=int(cid.group(1)) if cid else None,
-            version=int(ver.group(1)) if ver else None,
+            done="checked" in inputs.get("done", {}),
+            completion_id=int(cid) if cid else None,
+            version=int(ver) if ver else None,
         )
     return steps
 

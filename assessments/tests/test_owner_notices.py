@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -195,17 +196,92 @@ def test_a_step_dated_after_the_round_closes_is_saved_with_a_notice_of_the_round
     assert step.completions.get().done_on == dt.date(2022, 4, 2)
 
 
+def input_value(body: str, input_id: str) -> str:
+    """The value of the <input> with this id, in whatever order its attributes are written."""
+    tag = re.search(rf'<input\b[^>]*\bid="{re.escape(input_id)}"[^>]*>', body)
+    assert tag, f"no input {input_id} on the page"
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return value.group(1) if value else ""
+
+
 def test_the_date_field_defaults_inside_the_round_of_the_open_tab(client, users, indicator, rounds):
     client.force_login(users["owner"])
     url = reverse("assessments:indicator", args=[indicator.pk])
     step = steps_of(indicator)[1]
     six = client.get(url, {"round": rounds[6].pk}).content.decode()
-    assert re.search(rf'id="date-{step.pk}"\s+value="31/03/2565"', six)  # the close, not 16 May
+    assert input_value(six, f"date-{step.pk}") == "31/03/2565"  # the close, not 16 May
     twelve = client.get(url, {"round": rounds[12].pk}).content.decode()
-    assert re.search(rf'id="date-{step.pk}"\s+value="16/05/2565"', twelve)
+    assert input_value(twelve, f"date-{step.pk}") == "16/05/2565"
     # Saved without a date from the 6-month tab, the step lands inside that round.
     client.post(reverse("assessments:step-save", args=[step.pk]), {"done": "on", "done_on": "", "round": rounds[6].pk})
     assert step.completions.get().done_on == rounds[6].closes_on
+
+
+class Tags(HTMLParser):
+    """Every tag of a page with an id: its name and attributes (a bare attribute maps to None)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_id: dict[str, tuple[str, dict]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if found.get("id"):
+            self.by_id[found["id"]] = (tag, found)
+
+
+def tags_by_id(body: str) -> dict[str, tuple[str, dict]]:
+    parser = Tags()
+    parser.feed(body)
+    parser.close()
+    return parser.by_id
+
+
+def test_the_step_form_keeps_its_ids_bounds_and_help_through_crispy(client, users, indicator, rounds):
+    """StepForm renders each step: the ids the page and its scripts know, the date's bounds, help text tied
+    with aria-describedby, several files, the note's limit, and the reason only for a done step."""
+    s = steps_of(indicator)
+    s[2].text = "ประชุม <b>คณะทำงาน</b>"
+    s[2].save(update_fields=["text"])
+    done = services.step_complete(step=s[1], done_on=dt.date(2022, 1, 10), by=users["owner"], note="แนบคำสั่งแล้ว")
+    client.force_login(users["owner"])
+    body = client.get(reverse("assessments:indicator", args=[indicator.pk]), {"round": rounds[6].pk}).content.decode()
+    tags = tags_by_id(body)
+    one, two = s[1].pk, s[2].pk
+    assert tags[f"done-{one}"][1]["type"] == "checkbox" and "checked" in tags[f"done-{one}"][1]
+    assert "checked" not in tags[f"done-{two}"][1]
+    assert re.search(rf'<label for="done-{two}" class="form-check-label">\s*<span class="fw-bold">ขั้นตอนที่ 2</span>'
+                     r' <span class="step-text">ประชุม &lt;b&gt;คณะทำงาน&lt;/b&gt;</span>', body)
+    date = tags[f"date-{two}"][1]
+    assert (date["name"], date["value"], date["inputmode"], date["autocomplete"], date["maxlength"]) == (
+        "done_on", "31/03/2565", "numeric", "off", "40")
+    assert (date["data-min"], date["data-max"], date["placeholder"]) == ("2021-10-01", "2022-05-16", "วว/ดด/ปปปป")
+    assert "data-be-date" in date and "form-control-sm" in date["class"].split()
+    assert "31/03/2565" in body[body.index(f'id="{date["aria-describedby"]}"'):][:200]
+    assert tags[f"date-{one}"][1]["value"] == "10/01/2565"
+    files = tags[f"files-{two}"][1]
+    assert (files["type"], files["name"], files["accept"]) == ("file", "files", ".pdf,.jpg,.jpeg,.png,.gif,.webp,"
+                                                             ".doc,.docx,.xls,.xlsx,.ppt,.pptx") and "multiple" in files
+    note = tags[f"note-{one}"]
+    assert note[0] == "textarea" and (note[1]["maxlength"], note[1]["rows"]) == (str(services.NOTE_MAX), "2")
+    assert re.search(rf'id="note-{one}">\s*แนบคำสั่งแล้ว</textarea>', body)
+    assert tags[f"reason-{one}"][1]["name"] == "reason" and f"reason-{two}" not in tags
+    hidden = {a["name"]: a["value"] for _, a in tags.values() if a.get("type") == "hidden" and a["id"].endswith(f"-{one}")}
+    assert hidden == {"round": str(rounds[6].pk), "completion_id": str(done.pk), "version": str(done.version)}
+
+
+def test_no_step_form_for_a_reader_or_a_submitted_round(client, users, indicator, rounds):
+    s = steps_of(indicator)
+    url = reverse("assessments:indicator", args=[indicator.pk])
+    client.force_login(users["director"])
+    read = client.get(url, {"round": rounds[6].pk}).content.decode()
+    assert f'id="step-{s[1].pk}"' in read and f'id="done-{s[1].pk}"' not in read
+    services.step_complete(step=s[1], done_on=dt.date(2022, 1, 10), by=users["owner"])
+    services.round_submit(indicator=indicator, round=rounds[6], by=users["owner"])
+    client.force_login(users["owner"])
+    six = client.get(url, {"round": rounds[6].pk}).content.decode()
+    assert f'id="done-{s[1].pk}"' not in six and f'id="step-{s[1].pk}"' in six
+    assert f'id="done-{s[1].pk}"' in client.get(url, {"round": rounds[12].pk}).content.decode()
 
 
 # --- 4. the page stays true after htmx writes ----------------------------------------------------
