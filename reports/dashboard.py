@@ -308,10 +308,12 @@ class KPIMeasurementForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control-sm"}),
     )
 
-    def __init__(self, *args, kpi, starts_on: dt.date | None = None, today: dt.date | None = None, **kwargs):
-        super().__init__(*args, auto_id=f"kpi-{kpi.kpi_id if hasattr(kpi, 'kpi_id') else kpi.pk}-%s", **kwargs)
-        self.fields["value"].label = f"{self.fields['value'].label} ({kpi.target_unit})" if kpi.target_unit else \
-            self.fields["value"].label
+    def __init__(self, *args, kpi=None, starts_on: dt.date | None = None, today: dt.date | None = None, **kwargs):
+        """`kpi` (a KPIRow or PolicyKPI) names the ids and the unit; without it the form only validates."""
+        kpi_id = getattr(kpi, "kpi_id", None) or getattr(kpi, "pk", "")
+        super().__init__(*args, auto_id=f"kpi-{kpi_id}-%s" if kpi is not None else "id_%s", **kwargs)
+        if kpi is not None and kpi.target_unit:
+            self.fields["value"].label = f"{self.fields['value'].label} ({kpi.target_unit})"
         date = self.fields["measured_on"].widget.attrs
         date["placeholder"] = _("วว/ดด/ปปปป")
         if starts_on and today:

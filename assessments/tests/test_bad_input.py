@@ -40,7 +40,9 @@ HTML = b"<html><script>alert(1)</script></html>"
 EXE = b"MZ\x90\x00" + b"\x00" * 100
 THAI_RE = re.compile(r"[\u0e00-\u0e7f]")
 ALERT = re.compile(r'<div class="alert alert-(success|danger)[^"]*" role="(?:alert|status)">(.*?)</div>', re.S)
-FIELD_ERROR = re.compile(r'<div class="text-danger small"[^>]*>(.*?)</div>', re.S)
+# A field's own message: hand-written (text-danger) or crispy-bootstrap5's (invalid-feedback, one <strong> each).
+FIELD_ERROR = re.compile(r'<div class="text-danger small"[^>]*>(.*?)</div>|<(?:p|span) id="error_\d+_[^"]*"[^>]*><strong>(.*?)</strong>',
+                         re.S)
 NASTY_ECHO = ("<script>alert", "<img src=x", "onerror=alert")
 
 
@@ -137,7 +139,7 @@ def outcome(client, response) -> Outcome:
         response = client.get(response["Location"])
         assert response.status_code == 200
     body = response.content.decode()
-    alerts = ALERT.findall(body) + [("danger", m) for m in FIELD_ERROR.findall(body)]
+    alerts = ALERT.findall(body) + [("danger", a or b) for a, b in FIELD_ERROR.findall(body)]
     kinds = {k for k, _ in alerts}
     message = " ".join(m for _, m in alerts)
     if kinds == {"success"}:
