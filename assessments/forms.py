@@ -181,3 +181,19 @@ class ReturnForm(DecisionForm):
 class ReopenForm(DecisionForm):
     decision = "reopen"
     reason = forms.CharField(label=_("เหตุผล"), widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}))
+
+
+class SubmitForm(forms.Form):
+    """ส่งผลการประเมินตนเอง: the note to the reviewer; required when the level is below the target."""
+
+    note = forms.CharField(required=False, error_messages=NO_NUL,
+                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control-sm"}))
+
+    def __init__(self, *, below_target: bool, note_max: int):
+        super().__init__(auto_id="submit-%s")
+        note = self.fields["note"]
+        note.label = (_("เหตุผลที่ต่ำกว่าค่าเป้าหมาย (ผู้ตรวจสอบจะเห็น)") if below_target
+                      else _("หมายเหตุถึงผู้ตรวจสอบ (ถ้ามี)"))
+        note.widget.attrs["maxlength"] = note_max
+        if below_target:
+            note.widget.attrs["required"] = True

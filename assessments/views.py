@@ -42,7 +42,7 @@ from .access import (
     get_plan_for_user,
     get_step_for_user,
 )
-from .forms import EvidenceRemoveForm, ReasonForm, RoundReportForm, StepForm
+from .forms import EvidenceRemoveForm, ReasonForm, RoundReportForm, StepForm, SubmitForm
 from .models import Evidence, HistoryEntry, Notice, RoundAssessment
 from .selectors import current_round, plan_rounds, progress_for
 
@@ -204,6 +204,8 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
         "step_forms": _step_forms(rp, default_done_on, plan.fiscal_year.starts_on, as_of) if may_edit else {},
         "below_target": bool(rp and target is not None and rp.level < target),
         "report_form": _report_form(rp),
+        "submit_form": SubmitForm(below_target=bool(rp and target is not None and rp.level < target),
+                                  note_max=services.NOTE_MAX),
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,

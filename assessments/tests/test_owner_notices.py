@@ -311,7 +311,8 @@ def test_submitting_below_target_needs_a_reason_that_the_reviewer_sees(client, u
     services.step_complete(step=steps_of(indicator)[1], done_on=dt.date(2022, 1, 10), by=users["owner"])
     url = reverse("assessments:round-submit", args=[indicator.pk, rounds[6].pk])
     page = client.get(reverse("assessments:indicator", args=[indicator.pk]), {"round": rounds[6].pk}).content.decode()
-    assert "ต่ำกว่าค่าเป้าหมาย" in page and 'name="note" rows="2" maxlength="5000" required' in page
+    note = re.search(r'<textarea[^>]*id="submit-note"[^>]*>', page).group(0)
+    assert "ต่ำกว่าค่าเป้าหมาย" in page and 'maxlength="5000"' in note and " required" in note
     body = htmx_post(client, url, {"note": ""}).content.decode()
     assert "กรุณาระบุเหตุผลถึงผู้ตรวจสอบก่อนส่ง" in body
     assert not RoundAssessment.objects.filter(status="submitted").exists()
