@@ -8,14 +8,10 @@ it redirects back to the page, with the message.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.contrib import messages
-from django.core.cache import cache
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import mark_safe
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -30,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from indicators import versions
 from indicators.models import Indicator, IndicatorOwner, Round
 from indicators.querysets import scope_of
-from core import thai
+from core import pagecache, thai
 
 from . import cascades, levels, services
 from .access import (
@@ -228,10 +224,6 @@ def _report_form(rp) -> RoundReportForm:
     return RoundReportForm(initial=initial, note_max=services.NOTE_MAX)
 
 
-# Stands for the reader's CSRF token in the cached page content: replaced on every request.
-CSRF_SLOT = "kpicsrfslot7f3b9c"
-PAGE_CACHE_SECONDS = 3600
-
 
 @login_required
 @require_safe
@@ -240,14 +232,14 @@ def indicator_detail(request, pk):
     indicator = get_indicator_for_user(request.user, pk)
     if request.htmx and request.GET.get("partial") == "round":
         return render(request, "assessments/indicator.html#round-panel", _panel_context(request, indicator))
-    key = _page_key(request, indicator)
-    main = cache.get(key)
     ctx = {"indicator": indicator, "plan": indicator.plan}
-    if main is None:
-        ctx = _indicator_context(request, indicator)
-        main = render_to_string("assessments/indicator.html#page-content", {**ctx, "csrf_token": CSRF_SLOT})
-        cache.set(key, main, PAGE_CACHE_SECONDS)
-    ctx["main"] = mark_safe(main.replace(CSRF_SLOT, get_token(request)))
+
+    def render_content():
+        ctx.update(_indicator_context(request, indicator))
+        return render_to_string("assessments/indicator.html#page-content",
+                                {**ctx, "csrf_token": pagecache.CSRF_SLOT}), True
+
+    ctx["main"] = pagecache.content(request, _page_key(request, indicator), render_content)
     return render(request, "assessments/indicator.html", ctx)
 
 
@@ -261,9 +253,9 @@ def _page_key(request, indicator: Indicator) -> str:
            can_administer(request.user, indicator), scope.superuser, scope.person_id,
            sorted(scope.person_unit_ancestors), sorted(scope.reader_paths), sorted(scope.admin_paths),
            sorted(scope.director_paths))
-    parts = (versions.token(indicator.plan_id, cascades=True), indicator.pk, request.GET.get("round", ""),
-             request.GET.get("history_page", ""), translation.get_language(), services.today(), who)
-    return "kpi:indicator-page:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+    return pagecache.key("indicator-page", versions.token(indicator.plan_id, cascades=True), indicator.pk,
+                         request.GET.get("round", ""), request.GET.get("history_page", ""),
+                         translation.get_language(), services.today(), who)
 
 
 def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str | None = None,

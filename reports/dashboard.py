@@ -11,7 +11,6 @@ fixed, whatever the number of indicators (see reports.rows).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -21,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -34,12 +32,12 @@ from django.utils.translation import gettext_lazy
 from assessments import services
 from assessments.forms import BuddhistDateField
 from assessments.levels import Status
-from assessments.selectors import current_round
+from assessments.selectors import current_round, plan_rounds
 from indicators import versions
 from indicators.access import may_direct
 from indicators.models import ActionPlan, OrgUnit, PolicyKPI
 from indicators.querysets import scope_of
-from core import thai
+from core import pagecache, thai
 
 from . import rows as row_source
 from .rows import IndicatorRow, plan_default_as_of
@@ -257,7 +255,7 @@ def _level_chart(data, rows: list[IndicatorRow]) -> str:
 
 
 BODY_TEMPLATE = "reports/_dashboard_body.html"
-BODY_CACHE_SECONDS = 3600
+BODY_CACHE_SECONDS = pagecache.SECONDS
 
 
 def dashboard_body(ctx: dict, data, token: str) -> str:
@@ -272,7 +270,7 @@ def dashboard_body(ctx: dict, data, token: str) -> str:
     """
     parts = (token, ctx["sort_query"], ctx["status_query"], ctx["filters"]["status"], ctx["filters"]["q"],
              translation.get_language())
-    key = "kpi:dash-body:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+    key = pagecache.key("dash-body", *parts)
     html = cache.get(key)
     if html is None:
         rows = ctx["rows"]
@@ -331,8 +329,6 @@ def _kpi_forms(ctx: dict, kpis) -> dict:
 
 
 MAIN_TEMPLATE = "reports/_dashboard_main.html"
-# Stands for the reader's CSRF token in the cached page (the KPI forms): replaced on every request.
-CSRF_SLOT = "kpicsrfslot7f3b9c"
 
 
 def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> dict:
@@ -345,8 +341,8 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     plan, and to any cascaded indicator a KPI card counts, replaces it: indicators/versions.py),
     the plans the reader may choose from, the date, the round, every GET parameter, the
     language, today's date and what the reader may do here (record KPI values, open the
-    roll-up). The reader's CSRF token is put in after the cache (CSRF_SLOT). A form sent back
-    with errors (kpi_form) is never cached.
+    roll-up). The reader's CSRF token is put in after the cache (core.pagecache). A form sent
+    back with errors (kpi_form) is never cached.
     """
     user = request.user
     today = services.today()
@@ -358,7 +354,7 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     if date_error:
         messages.warning(request, date_error)
     token = versions.token(plan.pk, cascades=True)
-    rounds = _rounds(plan, token)
+    rounds = plan_rounds(plan)
     selected = next((r for r in rounds if str(r.pk) == str(params.get("round", ""))), None) or current_round(
         rounds, as_of
     )
@@ -367,25 +363,13 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
         return _with_main(request, ctx)
     ctx.update({"as_of": as_of, "rounds": rounds, "round": selected, "can_record_kpi": may_direct(user, plan),
                 "kpi_form": kpi_form, "kpi_form_for": kpi_form_for})
-    key = None if kpi_form is not None else _main_key(request, params, ctx, token)
-    main = cache.get(key) if key else None
-    if main is None:
+    def render():
         _content_context(ctx, params, token)
-        main = _render_main(request, ctx)
-        if key:
-            cache.set(key, main, BODY_CACHE_SECONDS)
-    ctx["main"] = mark_safe(main.replace(CSRF_SLOT, get_token(request)))
+        return _render_main(request, ctx), True
+
+    key = None if kpi_form is not None else _main_key(request, params, ctx, token)
+    ctx["main"] = pagecache.content(request, key, render)
     return ctx
-
-
-def _rounds(plan, token: str):
-    """The year's rounds, cached under the plan's version (a round is part of what every plan shows)."""
-    key = f"kpi:dash-rounds:{token}:{plan.fiscal_year_id}"
-    rounds = cache.get(key)
-    if rounds is None:
-        rounds = row_source.plan_rounds(plan)
-        cache.set(key, rounds, BODY_CACHE_SECONDS)
-    return rounds
 
 
 def _main_key(request, params, ctx: dict, token: str) -> str:
@@ -393,20 +377,19 @@ def _main_key(request, params, ctx: dict, token: str) -> str:
     choices = [(p.pk, p.fiscal_year.year_be, p.org_unit_id, p.org_unit.name, p.org_unit.kind) for p in ctx["plans"]]
     query = sorted(params.lists()) if hasattr(params, "lists") else sorted(params.items())
     scope = scope_of(request.user)
-    parts = (token, ctx["plan"].pk, choices, ctx["as_of"], ctx["round"].pk, query, translation.get_language(),
-             ctx["today"], ctx["can_record_kpi"], scope.sees_rollup)
-    return "kpi:dash-main:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+    return pagecache.key("dash-main", token, ctx["plan"].pk, choices, ctx["as_of"], ctx["round"].pk, query,
+                         translation.get_language(), ctx["today"], ctx["can_record_kpi"], scope.sees_rollup)
 
 
 def _render_main(request, ctx: dict) -> str:
-    """The content, rendered without the reader's request-bound parts (see CSRF_SLOT)."""
-    extra = {"request": request, "kpi_scope": scope_of(request.user), "csrf_token": CSRF_SLOT,
+    """The content, rendered without the reader's request-bound parts (see core.pagecache)."""
+    extra = {"request": request, "kpi_scope": scope_of(request.user), "csrf_token": pagecache.CSRF_SLOT,
              "plan_groups": group_plans(ctx["plans"])}
     return render_to_string(MAIN_TEMPLATE, {**ctx, **extra})
 
 
 def _with_main(request, ctx: dict) -> dict:
-    ctx["main"] = mark_safe(_render_main(request, ctx).replace(CSRF_SLOT, get_token(request)))
+    ctx["main"] = pagecache.content(request, None, lambda: (_render_main(request, ctx), False))
     return ctx
 
 

@@ -8,11 +8,9 @@ is the page with its Thai message and a 400, for the page and for the files alik
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -29,6 +27,7 @@ from assessments.levels import Status, Timeliness
 from indicators import versions
 from indicators.models import ActionPlan
 from indicators.querysets import scope_of
+from core import pagecache
 
 from .rollup import SORTS, STATUS_FILTERS, Rollup, build_rollup
 from .throttle import bounded
@@ -48,9 +47,6 @@ def _allowed(request) -> None:
         raise PermissionDenied(_("ภาพรวมระดับกรมเปิดให้ผู้บริหาร ผู้ติดตามประเมินผล ผู้อำนวยการ และผู้ดูแลระบบ"))
 
 
-MAIN_CACHE_SECONDS = 3600
-
-
 def _main_key(request) -> str:
     """Everything the page's content depends on (issue 19): the plans the reader may see, each with its
     version token (a write to a plan replaces it: indicators/versions.py), every GET parameter, the
@@ -58,8 +54,8 @@ def _main_key(request) -> str:
     plans = list(ActionPlan.objects.visible_to(request.user).order_by("pk").values_list(
         "pk", "fiscal_year__year_be", "org_unit__name", "org_unit__kind", "org_unit__region", "org_unit__tree_path"))
     tokens = versions.tokens(p[0] for p in plans)
-    parts = (plans, sorted(tokens.items()), sorted(request.GET.lists()), translation.get_language(), services.today())
-    return "kpi:rollup-main:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+    return pagecache.key("rollup-main", plans, sorted(tokens.items()), sorted(request.GET.lists()),
+                         translation.get_language(), services.today())
 
 
 def _filename(r: Rollup, ext: str) -> str:
@@ -69,10 +65,12 @@ def _filename(r: Rollup, ext: str) -> str:
     return f"rollup-{year}-{months}{day}.{ext}"
 
 
-def _page(request, r: Rollup, main: str | None = None):
-    """The roll-up page; with the Thai message and a 400 when the roll-up was refused (r.error)."""
+def _page(request, r: Rollup, main: str | None = None, refused: bool | None = None):
+    """The roll-up page; with the Thai message and a 400 when the roll-up was refused (r.error).
+    `refused` when the caller knows (a page from the cache was never refused: `r` is not read)."""
     main = _main(r) if main is None else main
-    return render(request, "reports/rollup.html", {"r": r, "main": mark_safe(main)}, status=400 if r.error else 200)
+    refused = bool(r.error) if refused is None else refused
+    return render(request, "reports/rollup.html", {"r": r, "main": mark_safe(main)}, status=400 if refused else 200)
 
 
 def _main(r: Rollup) -> str:
@@ -101,14 +99,17 @@ def rollup(request):
     The content is cached (_main_key); when it comes from the cache the roll-up is not built at all
     (`r` in the context is then built only if something reads it, as the tests do)."""
     _allowed(request)
-    key = _main_key(request)
-    main = cache.get(key)
-    if main is None:
-        r = _rollup(request)
-        main = _main(r)
-        if not r.error:
-            cache.set(key, main, MAIN_CACHE_SECONDS)
-        return _page(request, r, main)
+    built = {}
+
+    def render():
+        built["r"] = r = _rollup(request)
+        return _main(r), not r.error  # a refused as-of date is shown, not kept
+
+    main = pagecache.content(request, _main_key(request), render)
+    if "r" in built:
+        return _page(request, built["r"], main)
+    r = SimpleLazyObject(lambda: build_rollup(user=request.user, params=request.GET, today=services.today()))
+    return _page(request, r, main, refused=False)
     r = SimpleLazyObject(lambda: build_rollup(user=request.user, params=request.GET, today=services.today()))
     return _page(request, r, main)
 

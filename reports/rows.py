@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy
 from assessments import levels
 from assessments.levels import Status
 from assessments.models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment
-from assessments.selectors import RoundProgress, RoundReport, current_round, progress_for  # noqa: F401 (RoundReport: the field's type)
+from assessments.selectors import RoundProgress, RoundReport, current_round, plan_rounds, progress_for  # noqa: F401 (RoundReport: the field's type)
 from indicators import versions
 from indicators.models import ActionPlan, Indicator, IndicatorOwner, PolicyKPI, Round, display_name
 from core import thai
@@ -55,8 +55,6 @@ def plan_default_as_of(plan: ActionPlan, today: dt.date) -> dt.date:
     return levels.default_as_of(today, start, end)
 
 
-def plan_rounds(plan: ActionPlan) -> list[Round]:
-    return list(Round.objects.filter(fiscal_year_id=plan.fiscal_year_id).select_related("fiscal_year").order_by("closes_on"))
 
 
 # --- rows -----------------------------------------------------------------------
