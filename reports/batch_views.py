@@ -99,10 +99,10 @@ def batch_start(request):
         form.add_error(None, exc.message)
         return _page(request, form, status=400)
     if not created:
-        messages.info(request, _("ชุดรายงาน{period}เดียวกันนี้กำลังจัดทำอยู่แล้ว ไม่ได้เริ่มซ้ำ").format(
+        messages.info(request, _("ชุดรายงาน{period} ชุดเดียวกันนี้กำลังจัดทำอยู่แล้ว ไม่ได้เริ่มซ้ำ").format(
             period=job.period_label))
     else:
-        messages.success(request, _("สั่งจัดทำชุดรายงาน{period}แล้ว").format(period=job.period_label))
+        messages.success(request, _("สั่งจัดทำชุดรายงาน{period} แล้ว").format(period=job.period_label))
     return redirect("reports:batch")
 
 
