@@ -41,6 +41,18 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _thai_by_default():
+    """Each test starts in Thai, the site's language: a request in English (the language switch) or a
+    thread that a page test left in English must not change what the next test in this worker reads."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _evidence_in_tmp(settings, tmp_path_factory):
     """Uploaded evidence goes to a throw-away folder, never the developer's var/evidence."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("evidence")
