@@ -369,12 +369,11 @@ class User:
         if refused:
             return Sample(kind, start, ms, False, status, f"{kind} step {step} refused: {refused.group(1).strip()}")
         row = re.search(rf'id="step-{step}".*?</li>', html, re.S)
-        completion = row and re.search(r'name="completion_id" value="(\d+)"><input type="hidden" name="version" '
-                                       r'value="(\d+)"', row.group(0))
+        completion = row and _hidden_values(row.group(0), "completion_id", "version")
         if kind == "tick":
             if not completion:
                 return Sample(kind, start, ms, False, status, f"tick step {step}: no completion in the panel")
-            self.ticked[step] = (int(completion.group(1)), int(completion.group(2)))
+            self.ticked[step] = completion
         else:
             if completion:
                 return Sample(kind, start, ms, False, status, f"untick step {step}: still ticked in the panel")
@@ -641,6 +640,16 @@ WRK_PAGES = [  # (name, path template): the bare view first, every page in the s
 def _ms(text: str) -> float:
     value = float(re.match(r"[\d.]+", text).group())
     return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[re.search(r"(us|ms|s)$", text).group(1)]
+
+
+def _hidden_values(html: str, *names: str) -> tuple[int, ...] | None:
+    """The integer values of the named hidden inputs in `html` (any attribute order), or None if one is missing."""
+    found = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="(\d+)"', tag)
+        if name and value:
+            found[name.group(1)] = int(value.group(1))
+    return tuple(found[n] for n in names) if all(n in found for n in names) else None
 
 
 def wrk_phase(port: int, user: "User", indicator_pk: int, *, seconds: int, connections: int) -> list[dict]:
