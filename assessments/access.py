@@ -31,6 +31,13 @@ def get_indicator_for_user(user, pk, *, for_edit: bool = False) -> Indicator:
 
 
 def can_edit(user, indicator: Indicator) -> bool:
+    """Indicator.objects.editable_by for one loaded indicator: the unit's administrators (no query), or
+    its owners while the plan is published (a query, asked only of someone with a Person: an owner)."""
+    scope = scope_of(user)
+    if scope.administers(indicator.plan.org_unit.tree_path):
+        return True
+    if scope.person_id is None:
+        return False
     return Indicator.objects.editable_by(user).filter(pk=indicator.pk).exists()
 
 
