@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -231,17 +230,12 @@ def attention(rows: list[IndicatorRow], as_of: dt.date, stale_days: int) -> list
     ]
 
 
-def _kpi_charts(data, token: str) -> dict:
-    """Each 5G KPI's values as inline SVG (they print); cached with the plan's version like the rows."""
+def _kpi_charts(data) -> dict:
+    """Each 5G KPI's values as inline SVG (they print)."""
     from reports import charts
 
-    key = f"kpi:dash-kpi-charts:{token}:{data.plan.pk}:{data.as_of.isoformat()}"
-    out = cache.get(key)
-    if out is None:
-        start, end = thai.fiscal_year_bounds(data.plan.fiscal_year.year_be)
-        out = {k.kpi_id: charts.kpi_trend_chart(k, starts_on=start, ends_on=end, thai_digits=False) for k in data.kpis}
-        cache.set(key, out, BODY_CACHE_SECONDS)
-    return out
+    start, end = thai.fiscal_year_bounds(data.plan.fiscal_year.year_be)
+    return {k.kpi_id: charts.kpi_trend_chart(k, starts_on=start, ends_on=end, thai_digits=False) for k in data.kpis}
 
 
 def _level_chart(data, rows: list[IndicatorRow]) -> str:
@@ -255,29 +249,13 @@ def _level_chart(data, rows: list[IndicatorRow]) -> str:
 
 
 BODY_TEMPLATE = "reports/_dashboard_body.html"
-BODY_CACHE_SECONDS = pagecache.SECONDS
 
 
-def dashboard_body(ctx: dict, data, token: str) -> str:
-    """The table, the section summary and the level trend, rendered once per version and view.
-
-    Issue 19: rendering the long table was most of the dashboard's time (about 2 ms per
-    indicator). What it shows depends only on the plan's data (the row source, under the
-    plan's version token, which every write replaces: indicators/versions.py) and on the
-    view's parameters (plan, date, round, filters, sort, grouping, language), never on who
-    reads it: no form, no CSRF token, no name of the reader. So the HTML is cached under
-    all of those; a write makes the next reader render it again.
-    """
-    parts = (token, ctx["sort_query"], ctx["status_query"], ctx["filters"]["status"], ctx["filters"]["q"],
-             translation.get_language())
-    key = pagecache.key("dash-body", *parts)
-    html = cache.get(key)
-    if html is None:
-        rows = ctx["rows"]
-        charts = {**ctx["charts"], **({"levels": _level_chart(data, rows)} if rows else {})}
-        html = render_to_string(BODY_TEMPLATE, {**ctx, "charts": charts})
-        cache.set(key, html, BODY_CACHE_SECONDS)
-    return mark_safe(html)
+def dashboard_body(ctx: dict, data) -> str:
+    """The table, the section summary and the level trend (cached with the rest of the content)."""
+    rows = ctx["rows"]
+    charts = {**ctx["charts"], **({"levels": _level_chart(data, rows)} if rows else {})}
+    return mark_safe(render_to_string(BODY_TEMPLATE, {**ctx, "charts": charts}))
 
 
 class KPIMeasurementForm(forms.Form):
@@ -364,7 +342,7 @@ def dashboard_context(request, params, *, kpi_form=None, kpi_form_for=None) -> d
     ctx.update({"as_of": as_of, "rounds": rounds, "round": selected, "can_record_kpi": may_direct(user, plan),
                 "kpi_form": kpi_form, "kpi_form_for": kpi_form_for})
     def render():
-        _content_context(ctx, params, token)
+        _content_context(ctx, params)
         return _render_main(request, ctx), True
 
     key = None if kpi_form is not None else _main_key(request, params, ctx, token)
@@ -393,7 +371,7 @@ def _with_main(request, ctx: dict) -> dict:
     return ctx
 
 
-def _content_context(ctx: dict, params, token: str) -> None:
+def _content_context(ctx: dict, params) -> None:
     """What the content shows: the rows of the plan (reports.rows), filtered, sorted and grouped."""
     plan, today, as_of, rounds, selected = ctx["plan"], ctx["today"], ctx["as_of"], ctx["rounds"], ctx["round"]
     data = row_source.build_rows(plan=plan, as_of=as_of, round=selected, rounds=rounds)
@@ -422,13 +400,13 @@ def _content_context(ctx: dict, params, token: str) -> None:
             "kpis": data.kpis,
             "kpi_cascades": row_source.cascade_summaries(kpi_ids=[k.kpi_id for k in data.kpis], rounds=rounds,
                                                          round=selected, as_of=as_of),
-            "charts": {"kpis": _kpi_charts(data, token)},
+            "charts": {"kpis": _kpi_charts(data)},
             "is_default_date": as_of == plan_default_as_of(plan, today),
             **view_query,
         }
     )
     ctx["kpi_forms"] = _kpi_forms(ctx, data.kpis) if ctx["can_record_kpi"] else {}
-    ctx["body"] = dashboard_body(ctx, data, token)
+    ctx["body"] = dashboard_body(ctx, data)
 
 
 def _filters(params) -> dict:
