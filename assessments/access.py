@@ -18,14 +18,19 @@ from .models import Evidence
 
 
 def get_indicator_for_user(user, pk, *, for_edit: bool = False) -> Indicator:
-    qs = Indicator.objects.visible_to(user).select_related(
-        "plan__fiscal_year", "plan__org_unit", "data_collector"
-    )
+    related = ("plan__fiscal_year", "plan__org_unit", "data_collector")
+    if for_edit:
+        # A write asks once: the indicators the user may edit are among those they may see (can_edit).
+        # Only a refusal asks again, to tell a reader who may see it (403) from a stranger (404).
+        try:
+            return Indicator.objects.editable_by(user).select_related(*related).get(pk=pk)
+        except (Indicator.DoesNotExist, ValueError, TypeError):
+            pass
     try:
-        indicator = qs.get(pk=pk)
+        indicator = Indicator.objects.visible_to(user).select_related(*related).get(pk=pk)
     except (Indicator.DoesNotExist, ValueError, TypeError):
         raise Http404(_("ไม่พบตัวชี้วัดนี้"))
-    if for_edit and not can_edit(user, indicator):
+    if for_edit:
         raise PermissionDenied(_("คุณไม่ได้เป็นผู้รับผิดชอบตัวชี้วัดนี้ จึงบันทึกผลไม่ได้"))
     return indicator
 

@@ -119,7 +119,7 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
-    current = StepCompletion.objects.active().filter(step=step).first()
+    current = StepCompletion.objects.active().filter(step=step).order_by("pk").first()  # one at most: no joins
     if current is not None:
         raise ConflictError(
             _("ขั้นตอนนี้มีผู้บันทึกว่าดำเนินการแล้วเมื่อ {when} หน้าจอแสดงข้อมูลล่าสุดแล้ว").format(
@@ -184,7 +184,7 @@ def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_
 
 
 def _current_or_conflict(step, expected_completion_id, expected_version) -> StepCompletion:
-    current = StepCompletion.objects.active().filter(step=step).first()
+    current = StepCompletion.objects.active().filter(step=step).order_by("pk").first()  # one at most: no joins
     if current is None:
         raise ConflictError(_("ขั้นตอนนี้ถูกยกเลิกการดำเนินการไปแล้วโดยผู้อื่น หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
     if expected_completion_id is not None and (

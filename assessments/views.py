@@ -8,6 +8,7 @@ it redirects back to the page, with the message.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import reswap, retarget
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -208,13 +210,15 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
     }
 
 
-def _step_forms(rp, default_done_on: dt.date, starts_on: dt.date, as_of: dt.date) -> dict[int, StepForm]:
-    """The round panel's step forms, step pk -> form: none when the round is locked (or has no tab)."""
+def _step_forms(rp, default_done_on: dt.date, starts_on: dt.date, as_of: dt.date, only=None) -> dict[int, StepForm]:
+    """The round panel's step forms, step pk -> form: none when the round is locked (or has no tab).
+    `only`: the StepView of the one step a write's answer shows (_after_step)."""
     if rp is None or rp.is_locked:
         return {}
     max_mb = services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
     return {v.step.pk: StepForm(view=v, round_pk=rp.round.pk, default_done_on=default_done_on, starts_on=starts_on,
-                                as_of=as_of, note_max=services.NOTE_MAX, max_mb=max_mb) for v in rp.steps}
+                                as_of=as_of, note_max=services.NOTE_MAX, max_mb=max_mb)
+            for v in ([only] if only else rp.steps)}
 
 
 def _report_form(rp) -> RoundReportForm:
@@ -261,11 +265,13 @@ def _page_key(request, indicator: Indicator) -> str:
 def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str | None = None,
                  warn: str | None = None, status: int = 200, editable: bool | None = None):
     """With htmx: the round panel, plus the tabs and the history swapped out of band, so the
-    whole page tells the truth after the write. Without JavaScript: back to the page."""
+    whole page tells the truth after the write. Without JavaScript: back to the page.
+    A step's form targets its own row (_after_step); this answer retargets the whole panel."""
     if request.htmx:
         ctx = _panel_context(request, indicator, rnd, editable=editable)
         ctx["flash_ok"], ctx["flash_error"], ctx["flash_warn"] = ok, error, warn
-        return render(request, "assessments/indicator.html#after-write", ctx, status=status)
+        response = render(request, "assessments/indicator.html#after-write", ctx, status=status)
+        return reswap(retarget(response, "#round-panel"), "outerHTML")
     if error:
         messages.error(request, error)
     elif warn:
@@ -276,10 +282,50 @@ def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str |
     return redirect(f"{url}?round={rnd.pk}#round-panel" if rnd else url)
 
 
-def _counts_for(step, done_on: dt.date, indicator) -> str | None:
+def _after_step(request, indicator, rnd, step, rounds: list[Round], *, ok: str, warn: str | None,
+                history_after: int | None):
+    """A tick, untick or step edit that succeeded, with htmx (issue 19: a tick's answer is what it changed).
+    The step's row, and out of band what the write changed elsewhere in the round panel: the level and
+    status, the other steps' counted / not-yet-counted notes, the submit button's level and the new lines
+    of the history (or the whole history when it was empty). The other rows are not sent again, so what
+    the owner is typing in them stays. Rendered fresh from the database, as the whole panel would be."""
+    plan = indicator.plan
+    as_of = _as_of(plan)
+    rp = progress_for([indicator], rounds, as_of)[indicator.pk].for_round(rnd) if rnd else None
+    view = next((v for v in rp.steps if v.step.pk == step.pk), None) if rp else None
+    if view is None:  # a step of another round's criteria: this tab does not show it
+        return _after_write(request, indicator, rnd, editable=True, ok=ok, warn=warn)
+    default_done_on = levels.effective_date(as_of, rnd.closes_on)
+    evidence = {}
+    if view.completion:
+        evidence[view.completion.pk] = list(Evidence.objects.filter(completion=view.completion, removed_at__isnull=True))
+    ctx = {
+        "indicator": indicator, "rp": rp, "v": view, "other_steps": [v for v in rp.steps if v is not view],
+        "step_forms": _step_forms(rp, default_done_on, plan.fiscal_year.starts_on, as_of, only=view),
+        "evidence": evidence, "can_edit": True, "inline_types": INLINE_TYPES,
+        "row_flash_ok": ok, "row_flash_warn": warn,
+    }
+    # The submit form again: whether it asks for a reason (a level below target) follows the level.
+    below = bool(rp.target is not None and rp.level < rp.target)
+    ctx |= {"below_target": below, "submit_form": SubmitForm(below_target=below, note_max=services.NOTE_MAX)}
+    page = parse_qs(urlsplit(request.htmx.current_url or "").query).get("history_page", [""])[0]
+    if not (page.isdecimal() and int(page) > 1):  # the newest page of the history is on screen
+        entries = HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round")
+        if history_after is None:
+            ctx["history_whole"], ctx["history"] = True, Paginator(entries, HISTORY_PAGE).get_page(1)
+        else:
+            ctx["history_new"] = list(entries.filter(pk__gt=history_after))
+    return render(request, "assessments/indicator.html#after-step", ctx)
+
+
+def _round_in(rounds: list[Round], pk) -> Round | None:
+    return next((r for r in rounds if pk is not None and r.pk == pk), None)
+
+
+def _counts_for(step, done_on: dt.date, rounds: list[Round]) -> str | None:
     """When a date falls after a round's close, say which round the step counts for."""
     cs = step.criteria_set
-    rounds = [r for r in _rounds_of(indicator.plan) if cs.round_id is None or r.pk == cs.round_id]
+    rounds = [r for r in rounds if cs.round_id is None or r.pk == cs.round_id]
     missed = [r for r in rounds if not r.open_on(done_on)]
     if not missed:
         return None
@@ -301,12 +347,16 @@ def step_save(request, pk):
     indicator = step.criteria_set.indicator
     form = StepForm(request.POST)
     valid = form.is_valid()
-    rnd = indicator.round_of(form.cleaned_data.get("round") if valid else None) or step.criteria_set.round
+    rounds = _rounds_of(indicator.plan)
+    rnd = _round_in(rounds, form.cleaned_data.get("round") if valid else None) or step.criteria_set.round
     if not valid:
         return _after_write(request, indicator, rnd, editable=True, error=_first_error(form))
     data = form.cleaned_data
     files = request.FILES.getlist("files")
     done_on = data["done_on"] or (levels.effective_date(services.today(), rnd.closes_on) if rnd else services.today())
+    # The newest history line the page already shows: the answer adds the ones this write makes.
+    history_after = (HistoryEntry.objects.filter(indicator=indicator).order_by("-pk").values_list("pk", flat=True)
+                     .first()) if request.htmx else None
     try:
         if data["done"] and data["completion_id"] is None:
             services.step_complete(step=step, done_on=done_on, by=request.user, note=data["note"], files=files)
@@ -323,11 +373,11 @@ def step_save(request, pk):
             return _after_write(request, indicator, rnd, editable=True, error=_("กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก"))
     except services.ProgressError as exc:
         return _after_write(request, indicator, rnd, editable=True, error=exc.messages[0])
-    if data["done"]:
-        counts = _counts_for(step, done_on, indicator)
-        if counts:
-            return _after_write(request, indicator, rnd, editable=True, warn=f"{ok}: {counts}")
-    return _after_write(request, indicator, rnd, editable=True, ok=ok)
+    counts = _counts_for(step, done_on, rounds) if data["done"] else None
+    warn = f"{ok}: {counts}" if counts else None
+    if request.htmx:
+        return _after_step(request, indicator, rnd, step, rounds, ok=ok, warn=warn, history_after=history_after)
+    return _after_write(request, indicator, rnd, editable=True, ok=None if warn else ok, warn=warn)
 
 
 def _first_error(form) -> str:

@@ -318,3 +318,47 @@ def test_upload_removal_and_untick_keep_history_and_tabs_true_without_a_reload(
     history.get_by_text("ยกเลิกการดำเนินการ").wait_for()
     panel(page).get_by_text("ผลการประเมินตนเอง: ระดับ 0").wait_for()
     assert page.evaluate("window.__marker") == "same page"
+
+
+def test_a_tick_changes_its_row_the_level_and_the_other_rows_colours_and_keeps_what_is_typed_elsewhere(
+        new_page, live_server, users, indicator, rounds, fy_today):
+    """Issue 19: a tick's answer is its row plus what it changed elsewhere (the level, the other steps'
+    counted / not-yet-counted state, the submit form, the history's new line), swapped in place."""
+    from assessments.models import HistoryEntry
+
+    fy_today(dt.date(2022, 2, 15))
+    first, second, third = steps(indicator)[:3]
+    page = new_page()
+    login(page, live_server, users["owner"])
+    page.goto(f"{live_server.url}/indicators/{indicator.pk}/?round={rounds[6].pk}")
+    page.evaluate("window.__marker = 'same page'")
+
+    def tick(step, number):
+        row = page.locator(f"#step-{step.pk}")
+        row.get_by_role("checkbox").check()
+        row.get_by_role("button", name=f"บันทึก ขั้นตอนที่ {number}").click()
+        page.locator(f"#step-{step.pk} .step-flash").wait_for()
+
+    def colour(step):
+        return page.locator(f"#step-{step.pk}").evaluate("el => getComputedStyle(el).backgroundColor")
+
+    plain = colour(first)
+    tick(second, 2)  # done, not counted: step 1 is not done yet
+    assert colour(second) not in (plain, colour(first))
+    assert "ยังไม่นับ" in page.locator(f"#step-{second.pk}").inner_text()
+    # Owner1 starts a note on step 3, then ticks step 1: step 2 turns counted, her note stays.
+    row3 = page.locator(f"#step-{third.pk}")
+    row3.get_by_text("วันที่ดำเนินการ หมายเหตุ และเอกสารหลักฐาน").click()
+    row3.get_by_label("หมายเหตุ", exact=True).fill("กำลังพิมพ์อยู่")
+    tick(first, 1)
+    panel(page).locator("#achieved-level").get_by_text("ผลการประเมินตนเอง: ระดับ 2").wait_for()
+    assert colour(second) == colour(first) != plain
+    assert "ยังไม่นับ" not in page.locator(f"#step-{second.pk}").inner_text()
+    assert row3.get_by_label("หมายเหตุ", exact=True).input_value() == "กำลังพิมพ์อยู่"
+    assert "ระดับ 2)" in page.locator("#submit-panel button[type=submit]").inner_text()
+    rows = page.locator("#history-rows tr")
+    assert rows.count() == HistoryEntry.objects.filter(indicator=indicator).count() == 2
+    assert "ขั้นตอนที่ 1" in rows.first.inner_text()  # newest first
+    assert page.locator(".step-flash").count() == 1  # the last save's message only
+    assert page.evaluate("window.__marker") == "same page"
+    page.screenshot(path="/tmp/i19-tick-answer.png", full_page=True)

@@ -49,8 +49,10 @@ def returned_six_month_round(users, indicator, rounds, comment="กรุณา�
     return services.round_return(indicator=indicator, round=rounds[6], by=users["director"], comment=comment)
 
 
-def htmx_post(client, url, data):
-    return client.post(url, data, headers={"HX-Request": "true"})
+def htmx_post(client, url, data, current=None):
+    """As htmx posts from a page (HX-Current-URL: the page's address)."""
+    headers = {"HX-Request": "true"} | ({"HX-Current-URL": f"http://testserver{current}"} if current else {})
+    return client.post(url, data, headers=headers)
 
 
 # --- 1. the to-do list ---------------------------------------------------------------------------
@@ -286,19 +288,53 @@ def test_no_step_form_for_a_reader_or_a_submitted_round(client, users, indicator
 
 # --- 4. the page stays true after htmx writes ----------------------------------------------------
 
-def test_an_htmx_write_refreshes_history_and_tabs_out_of_band(client, users, indicator, rounds):
+def test_a_tick_answers_with_its_row_and_what_it_changed_elsewhere_on_the_page(client, users, indicator, rounds):
+    """Issue 19: a tick's answer is the step's row, and out of band the level, the other steps' counted /
+    not-yet-counted notes, the submit button's level and the history's new line. The other rows are not
+    sent again, so what their owner is typing in them stays."""
     client.force_login(users["owner"])
     s = steps_of(indicator)
-    body = htmx_post(client, reverse("assessments:step-save", args=[s[1].pk]),
-                     {"done": "on", "done_on": "10/01/2565", "round": rounds[6].pk}).content.decode()
-    assert body.lstrip().startswith('<section id="round-panel"')
-    assert 'hx-swap-oob="innerHTML:#history-wrap"' in body and 'hx-swap-oob="innerHTML:#round-tabs-wrap"' in body
-    history = body[body.index('id="history"'):]
-    assert "บันทึกว่าดำเนินการแล้ว" in history and "ยังไม่มีการเปลี่ยนแปลง" not in history
-    for n in (2, 3):
+
+    def tick(n):
+        return htmx_post(client, reverse("assessments:step-save", args=[s[n].pk]),
+                         {"done": "on", "done_on": "10/01/2565", "round": rounds[6].pk}).content.decode()
+
+    body = tick(2)  # done, not counted yet: step 1 is not done
+    row = body[:body.index("</li>")]
+    assert body.lstrip().startswith('<li class="step-row') and f'id="step-{s[2].pk}"' in row
+    assert 'name="completion_id"' in row and "บันทึกขั้นตอนที่ 2 ว่าดำเนินการแล้ว" in row
+    assert f'id="step-{s[1].pk}"' not in body and f'id="step-{s[3].pk}"' not in body
+    assert 'data-hx-swap-oob="innerHTML:#history-wrap"' in body  # the history was empty: all of it
+    assert "ผลการประเมินตนเอง: ระดับ 0" in body[body.index('id="round-summary"'):]
+
+    def state(body, n):
+        return re.search(rf'id="step-state-{s[n].pk}" data-state="([a-z-]+)"', body).group(1)
+
+    assert state(body, 2) == "done-not-counted" and state(body, 1) == "not-done"
+    body = tick(1)
+    assert state(body, 1) == "counted" and state(body, 2) == "counted"  # step 2 counts now
+    assert f'id="step-state-{s[2].pk}" data-state="counted" data-hx-swap-oob="true"' in body
+    assert "ผลการประเมินตนเอง: ระดับ 2" in body[body.index('id="round-summary"'):]
+    submit = body[body.index('id="submit-panel"'):]
+    assert 'data-hx-swap-oob="true"' in submit.split(">")[0] and "ระดับ 2)" in submit
+    new_lines = body[body.index('data-hx-swap-oob="afterbegin:#history-rows"'):]
+    assert new_lines.count("<tr>") == 1 and "ขั้นตอนที่ 1" in new_lines
+    # On a later page of the history, the new line is not slipped in there.
+    older = htmx_post(client, reverse("assessments:step-save", args=[s[3].pk]),
+                      {"done": "on", "done_on": "10/01/2565", "round": rounds[6].pk},
+                      current=reverse("assessments:indicator", args=[indicator.pk]) + "?history_page=2")
+    assert "#history-rows" not in older.content.decode()
+
+
+def test_a_submit_refreshes_the_panel_history_and_tabs_out_of_band(client, users, indicator, rounds):
+    client.force_login(users["owner"])
+    s = steps_of(indicator)
+    for n in (1, 2, 3):
         services.step_complete(step=s[n], done_on=dt.date(2022, 1, 10 + n), by=users["owner"])
     body = htmx_post(client, reverse("assessments:round-submit", args=[indicator.pk, rounds[6].pk]),
                      {"note": ""}).content.decode()
+    assert body.lstrip().startswith('<section id="round-panel"')
+    assert 'hx-swap-oob="innerHTML:#history-wrap"' in body and 'hx-swap-oob="innerHTML:#round-tabs-wrap"' in body
     tabs = body[body.index('id="round-tabs"'):]
     assert 'data-tab-state="submitted"' in tabs
     assert "ส่งผลการประเมินตนเอง" in body[body.index('id="history"'):]

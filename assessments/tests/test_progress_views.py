@@ -118,13 +118,24 @@ def test_out_of_order_tick_is_shown_done_but_not_counted(client, users, indicato
     assert level(indicator, rounds[6]) == 2
 
 
-def test_htmx_tick_returns_the_round_panel_only(client, users, indicator, rounds):
+def test_htmx_tick_returns_the_step_row_and_the_new_level_only(client, users, indicator, rounds):
     client.force_login(users["owner"])
     response = tick(client, steps_of(indicator)[1], rounds[6], htmx=True)
     body = response.content.decode()
-    assert body.lstrip().startswith('<section id="round-panel"')
+    assert body.lstrip().startswith(f'<li class="step-row rounded p-2 mb-2 border" id="step-{steps_of(indicator)[1].pk}"')
     assert "ผลการประเมินตนเอง: ระดับ 1" in body
-    assert "<html" not in body
+    assert "<html" not in body and 'id="round-panel"' not in body
+    assert len(body) < 12_000  # the whole panel with its history was four times this
+
+
+def test_a_refused_htmx_tick_answers_with_the_whole_panel_in_place_of_the_row(client, users, indicator, rounds):
+    """A step's form targets its row; a refusal (here: a date in the future) shows the fresh panel instead."""
+    client.force_login(users["owner"])
+    response = tick(client, steps_of(indicator)[1], rounds[6], day="2099-01-01", htmx=True)
+    body = response.content.decode()
+    assert response.headers["HX-Retarget"] == "#round-panel" and response.headers["HX-Reswap"] == "outerHTML"
+    assert body.lstrip().startswith('<section id="round-panel"') and "alert-danger" in body
+    assert not StepCompletion.objects.exists()
 
 
 def test_without_javascript_a_tick_redirects_back(client, users, indicator, rounds):

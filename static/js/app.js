@@ -64,6 +64,8 @@
   document.addEventListener("htmx:beforeRequest", (event) => {
     const form = formOf(event.detail.elt);
     if (form) form.querySelectorAll(":scope > .htmx-error").forEach((n) => n.remove());
+    // A step's save answers with its row only (and its message in it): the last save's message is the one shown.
+    document.querySelectorAll("#round-panel .step-flash").forEach((n) => n.remove());
   });
 
   // --- an expired session: keep what was typed, sign in, come back, fill it in again ------------------
