@@ -56,11 +56,9 @@ def db_name(url: str) -> str:
 
 
 def _admin_connection(url: str):
-    import psycopg2
+    import psycopg
 
-    conn = psycopg2.connect(urlsplit(url)._replace(path="/postgres").geturl(), connect_timeout=5)
-    conn.autocommit = True
-    return conn
+    return psycopg.connect(urlsplit(url)._replace(path="/postgres").geturl(), connect_timeout=5, autocommit=True)
 
 
 def recreate_database(url: str) -> None:

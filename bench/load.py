@@ -107,17 +107,16 @@ def db_name(url: str) -> str:
 
 
 def recreate_database(url: str) -> None:
-    import psycopg2
+    import psycopg
 
     name = db_name(url)
     if "bench" not in name or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
         sys.exit(f"refusing to (re)create database {name!r}: its name must contain 'bench' (a-z, 0-9, _)")
     admin = urlsplit(url)._replace(path="/postgres").geturl()
     try:
-        conn = psycopg2.connect(admin, connect_timeout=5)
-    except psycopg2.OperationalError as exc:
+        conn = psycopg.connect(admin, connect_timeout=5, autocommit=True)
+    except psycopg.OperationalError as exc:
         sys.exit(f"PostgreSQL is not reachable ({admin}): {exc}".strip())
-    conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cur.execute(f'CREATE DATABASE "{name}"')
@@ -125,11 +124,10 @@ def recreate_database(url: str) -> None:
 
 
 def drop_database(url: str) -> None:
-    import psycopg2
+    import psycopg
 
     admin = urlsplit(url)._replace(path="/postgres").geturl()
-    conn = psycopg2.connect(admin, connect_timeout=5)
-    conn.autocommit = True
+    conn = psycopg.connect(admin, connect_timeout=5, autocommit=True)
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{db_name(url)}" WITH (FORCE)')
     conn.close()

@@ -57,7 +57,7 @@ PASSWORD = "concurrency-pass-2565"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CONFLICT = "หน้าจอแสดงข้อมูลล่าสุดแล้ว"  # every ConflictError message ends with it
 THAI = re.compile(r"[\u0e00-\u0e7f]")
-ALERT = re.compile(r'<div class="alert alert-(success|danger)" role="(?:alert|status)">(.*?)</div>', re.S)
+ALERT = re.compile(r'<div class="alert alert-(success|danger)[^"]*" role="(?:alert|status)">(.*?)</div>', re.S)
 
 
 @pytest.fixture(autouse=True)
