@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from indicators import readers
 from indicators.models import Indicator, IndicatorOwner, Person, Round, display_name
 from indicators.querysets import users_who_review
 
@@ -72,6 +73,7 @@ def notify(*, recipients, kind: str, title: str, body: str = "", link: str = "",
         rows.append(Notice(recipient=user, kind=kind, title=title[:255], body=body, link=link,
                            indicator=indicator, round=round))
     notices = Notice.objects.bulk_create(rows)
+    readers.notices_changed(n.recipient_id for n in notices)  # bulk_create sends no signal: the menu's counts
     if notices:
         transaction.on_commit(lambda: dispatch(notices))
     return notices

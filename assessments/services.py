@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from indicators import versions
+from indicators import readers, versions
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from core import thai
 
@@ -597,4 +597,5 @@ def notice_mark_read(*, user, pks: list[int] | None = None) -> int:
     qs = Notice.objects.for_user(user).unread()
     if pks is not None:
         qs = qs.filter(pk__in=pks)
+    readers.notices_changed([user.pk])  # update() sends no signal: the menu's count
     return qs.update(read_at=timezone.now())

@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class IndicatorsConfig(AppConfig):
     name = "indicators"
     verbose_name = _("แผนปฏิบัติการและตัวชี้วัด")
+
+    def ready(self):
+        # Every user's cached Scope (indicators.readers.Reader) is read again after any write to the
+        # people, their appointments or the units; bulk writes call readers.people_changed() themselves.
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Appointment, OrgUnit, Person
+
+        for model in (Person, Appointment, OrgUnit):
+            post_save.connect(_people_changed, sender=model, dispatch_uid=f"people-saved-{model.__name__}")
+            post_delete.connect(_people_changed, sender=model, dispatch_uid=f"people-deleted-{model.__name__}")
+
+
+def _people_changed(**kwargs):
+    from . import readers
+
+    readers.people_changed()

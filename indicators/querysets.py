@@ -22,7 +22,7 @@ permission matrix, kpi_tracker/tests/test_permission_matrix.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from operator import or_
 
@@ -33,7 +33,8 @@ from django.db.models import Q
 
 @dataclass
 class Scope:
-    """What one user may reach, worked out once per request (two small queries)."""
+    """What one user may reach: two small queries, then cached until a Person, Appointment or OrgUnit
+    changes (indicators.readers.Reader), so most requests ask the cache alone."""
 
     superuser: bool = False
     person_id: int | None = None
@@ -83,18 +84,27 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_kpi_scope", None)
     if cached is not None:
         return cached
+    from . import readers
+
     # The models import this module (their managers), so they are looked up, not imported.
     Appointment, Person = apps.get_model("indicators", "Appointment"), apps.get_model("indicators", "Person")
-    scope = Scope(superuser=user.is_superuser)
-    person = Person.objects.filter(user=user).select_related("org_unit").first()
+    reader = readers.reader(user)
+    found = reader.get("scope")  # (scope, person) as the last request read them, if nothing changed since
+    if found is None:
+        scope = Scope()
+        person = Person.objects.filter(user=user).select_related("org_unit").first()
+        if person is not None:
+            scope.person_id = person.pk
+            scope.person_unit_ancestors = person.org_unit.ancestor_ids
+        for role, path in Appointment.objects.filter(user=user).values_list("role", "org_unit__tree_path"):
+            {"admin": scope.admin_paths, "director": scope.director_paths, "viewer": scope.viewer_paths,
+             "monitor": scope.monitor_paths}[role].append(path)
+        reader.put("scope", (scope, person))
+    else:
+        scope, person = found
+    scope = replace(scope, superuser=user.is_superuser)  # the account as loaded now, never as cached
     # Kept as user.person too, so naming the user (display_name, the menu bar) asks nothing more.
     Person.user.field.remote_field.set_cached_value(user, person)
-    if person is not None:
-        scope.person_id = person.pk
-        scope.person_unit_ancestors = person.org_unit.ancestor_ids
-    for role, path in Appointment.objects.filter(user=user).values_list("role", "org_unit__tree_path"):
-        {"admin": scope.admin_paths, "director": scope.director_paths, "viewer": scope.viewer_paths,
-         "monitor": scope.monitor_paths}[role].append(path)
     user._kpi_scope = scope
     return scope
 

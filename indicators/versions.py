@@ -24,28 +24,20 @@ or indicator page counts its children in other units' plans. Those pages also ke
 administration edit (cascade links are made there), replaces.
 
 Indicators never move between plans, so the indicator -> plan map is kept in memory.
+
 """
 
 from __future__ import annotations
 
-import uuid
-
 from django.core.cache import cache
-from django.db import transaction
 
-PREFIX = "kpi:version:"
+from .tokens import PREFIX
+from .tokens import bump as _bump
+from .tokens import get as _get
+
 ALL = "all"
 CASCADES = "cascades"
 _plan_of_indicator: dict[int, int] = {}
-
-
-def _new(name: str) -> None:
-    cache.set(PREFIX + name, uuid.uuid4().hex, None)
-
-
-def _bump(name: str) -> None:
-    _new(name)
-    transaction.on_commit(lambda: _new(name))
 
 
 def plan_changed(plan_id: int) -> None:
@@ -75,15 +67,6 @@ def indicator_changed(indicator_id: int) -> None:
         _bump(CASCADES)
 
 
-def _get(name: str) -> str:
-    key = PREFIX + name
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, uuid.uuid4().hex, None)  # add: a concurrent reader's token wins, never overwritten
-        value = cache.get(key)
-    return value or uuid.uuid4().hex  # a cache that refuses to store: never a hit
-
-
 def token(plan_id: int, *, cascades: bool = False) -> str:
     """The version of one plan's data: changes whenever it or data shared by all plans changes.
 
@@ -102,3 +85,4 @@ def tokens(plan_ids) -> dict[int, str]:
     values = cache.get_many([PREFIX + ALL, *(PREFIX + str(pk) for pk in plan_ids)])
     everything = values.get(PREFIX + ALL) or _get(ALL)
     return {pk: f"{everything}.{values.get(PREFIX + str(pk)) or _get(str(pk))}" for pk in plan_ids}
+

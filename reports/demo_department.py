@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import HistoryEntry, RoundAssessment, StepCompletion
+from indicators import readers
 from indicators.models import (
     ActionPlan,
     Appointment,
@@ -232,6 +233,7 @@ def _directors(todo: list[OrgUnit], password: str) -> dict:
     directors = {usr.username: usr for usr in User.objects.filter(username__in=names)}
     Appointment.objects.bulk_create([Appointment(user=directors[f"dir-{u.pk}"], org_unit=u, role=Appointment.Role.DIRECTOR)
                                      for u in todo], ignore_conflicts=True)
+    readers.people_changed()  # bulk_create sends no signal
     return directors
 
 
@@ -244,6 +246,7 @@ def _staff(todo: list[OrgUnit], directors: dict) -> dict[int, list[Person]]:
                 last_name=f"{last[(n * 3 + k) % len(last)]} {k + 1}", position="นักวิชาการ", org_unit=u,
                 user=directors[f"dir-{u.pk}"] if k == 0 else None)
          for n, u in enumerate(todo) for k in range(3)], ignore_conflicts=False)
+    readers.people_changed()  # bulk_create sends no signal
     return {u.pk: people[n * 3 + 1: n * 3 + 3] for n, u in enumerate(todo)}
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from assessments.models import HistoryEntry, RoundAssessment, StepCompletion
+from indicators import readers
 from indicators.models import (
     ActionPlan,
     CriteriaSet,
@@ -46,6 +47,7 @@ def make_plan(*, name: str, indicators: int, department: OrgUnit | None = None, 
                org_unit=units[n % len(units)])
         for n in range(people)
     )
+    readers.people_changed()  # bulk_create sends no signal
     if recorder is None:
         recorder, _ = get_user_model().objects.get_or_create(username="factory-recorder")
     plan = ActionPlan.objects.create(org_unit=group, fiscal_year=fy, title=f"แผน {name}")

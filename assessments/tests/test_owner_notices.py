@@ -20,6 +20,7 @@ from django.urls import reverse
 from assessments import services
 from assessments.models import Evidence, HistoryEntry, Notice, RoundAssessment
 from assessments.selectors import progress_for
+from indicators import readers
 from indicators.models import MilestoneStep
 
 pytestmark = pytest.mark.django_db
@@ -484,11 +485,16 @@ def test_the_notice_list_and_the_nav_count_take_the_same_queries_at_3_and_30_not
     def add(n):
         Notice.objects.bulk_create(Notice(recipient=users["owner"], kind="reminder", title=f"แจ้งเตือน {i}",
                                           link="/my/") for i in range(n))
+        readers.notices_changed([users["owner"].pk])  # as assessments.notices.notify does after its bulk_create
 
     add(3)
+    count()  # the owner's Scope is cached from here on; the unread count is asked again after each add
+    add(0)
     small = count()
     add(27)
     assert count() == small
+    nav = re.search(r'id="nav-notices"[^>]*>(.*?)</a>', client.get(reverse("assessments:notices")).content.decode(), re.S)
+    assert " ".join(re.sub(r"<[^>]+>", " ", nav.group(1)).split()).startswith("การแจ้งเตือน 30 ")
 
 
 def test_a_reopened_round_tells_its_owners_why(users, indicator, rounds, django_capture_on_commit_callbacks):

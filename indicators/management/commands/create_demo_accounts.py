@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from indicators import readers
 from indicators.models import Appointment, OrgUnit, Person
 
 PASSWORD = "kpi-demo-2565"
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             user.save()
             if person_name:
                 Person.objects.filter(first_name=person_name[0], last_name=person_name[1]).update(user=user)
+                readers.people_changed()  # update() sends no signal
             if role:
                 unit = group if role == Appointment.Role.DIRECTOR else department
                 Appointment.objects.get_or_create(user=user, org_unit=unit, role=role)
