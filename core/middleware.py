@@ -43,3 +43,16 @@ class ChosenLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class PageContentMiddleware:
+    """Puts a page's cached content (core.pagecache) into the page rendered around it. Below
+    CommonMiddleware, which then counts the Content-Length of the whole page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core import pagecache
+
+        return pagecache.splice(request, self.get_response(request))
