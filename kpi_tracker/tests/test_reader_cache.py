@@ -85,3 +85,20 @@ def test_a_cached_indicator_page_asks_the_database_three_times(client, users, in
         assert client.get(page).status_code == 200
     tables = [re.search(r'FROM "(\w+)"', q["sql"]).group(1) for q in queries.captured_queries]
     assert tables == ["django_session", "auth_user", "indicators_indicator"]
+
+
+def test_the_menu_bar_kept_between_requests_carries_each_requests_own_token_and_address(users):
+    """The bar is rendered once per combination of what it shows (assessments/templatetags/chrome.py);
+    its CSRF token and the language switch's return address are the request's own, escaped."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["owner"])
+    client.get(reverse("assessments:my-indicators"))
+    body = client.get(reverse("assessments:my-indicators") + "?round=1&x=2").content.decode()
+    assert '<input name="next" type="hidden" value="/my/?round=1&amp;x=2">' in body
+    logout = re.search(r'<form action="/accounts/logout/" method="post"><input type="hidden" '
+                       r'name="csrfmiddlewaretoken" value="([^"]+)">', body)
+    assert logout and "kpinav" not in body
+    assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": logout.group(1)}).status_code == 302
+    assert client.get(reverse("assessments:my-indicators")).status_code == 302  # signed out
