@@ -19,9 +19,9 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from . import tokens
+from .tokens import ALL
 
 PEOPLE = "people"
-ALL = "all"  # indicators.versions.ALL: everything_changed()
 SECONDS = 3600
 DEPENDS = {"scope": (ALL, PEOPLE), "unread": ("notices:{pk}",)}
 

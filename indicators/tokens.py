@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 PREFIX = "kpi:version:"
+ALL = "all"  # data every plan shows: indicators.versions.everything_changed() replaces it
 
 
 def _new(name: str) -> None:

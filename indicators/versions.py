@@ -31,11 +31,10 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from .tokens import PREFIX
+from .tokens import ALL, PREFIX
 from .tokens import bump as _bump
 from .tokens import get as _get
 
-ALL = "all"
 CASCADES = "cascades"
 _plan_of_indicator: dict[int, int] = {}
 
