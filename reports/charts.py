@@ -265,8 +265,12 @@ def level_trend_chart(rows, *, starts_on, ends_on, as_of, thai_digits: bool | No
         )
     xa = x_of(as_of)
     body.append(f'<line x1="{xa:.1f}" y1="{top - 6}" x2="{xa:.1f}" y2="{height - fs - 6}" stroke="#333" stroke-dasharray="3,3"/>')
-    body.append(f'<text x="{xa:.1f}" y="{fs}" font-size="{fs - 1}" text-anchor="middle" fill="#333">'
-                f'{escape(_("ข้อมูล ณ วันที่"))} {escape(d(thai.format_date(as_of)))}</text>')
+    as_of_label = f'{_("ข้อมูล ณ วันที่")} {d(thai.format_date(as_of))}'
+    # Centred on its line, but kept inside the chart near either end (the year's last day is at the right edge).
+    half = _width(as_of_label) * (fs - 1) * 0.31  # spacing letters (Thai marks take no room), about 0.62 em each
+    anchor = "end" if xa + half > width else "start" if xa - half < 0 else "middle"
+    body.append(f'<text x="{xa:.1f}" y="{fs}" font-size="{fs - 1}" text-anchor="{anchor}" fill="#333">'
+                f'{escape(as_of_label)}</text>')
     name_chars = int(label_w / (fs * 0.62)) - 4
     for i, row in enumerate(rows):
         y = top + i * (strip_h + gap)

@@ -152,3 +152,16 @@ def test_charts_escape_text_and_show_every_row(plan):
     assert svg.count("<rect") >= 30
     svg = charts.status_by_section_chart(sc.rows, thai_digits=False)
     assert "ฝ่าย &lt;b&gt;" in svg and "<b>" not in svg
+
+
+def test_the_level_trend_charts_as_of_label_stays_inside_the_chart_at_either_end_of_the_year():
+    """Centred on its line; at the year's last day (the right edge) it ends there instead (it was cut off
+    on a phone). The first day's line stands right of the indicator names: room enough to centre."""
+    import re
+
+    def anchor(day):
+        svg = charts.level_trend_chart([], starts_on=dt.date(2021, 10, 1), ends_on=dt.date(2022, 9, 30), as_of=day)
+        return re.search(r'text-anchor="(\w+)" fill="#333">ข้อมูล ณ วันที่', svg).group(1)
+
+    assert [anchor(dt.date(2021, 10, 1)), anchor(dt.date(2022, 3, 31)), anchor(dt.date(2022, 9, 30))] == [
+        "middle", "middle", "end"]
