@@ -36,12 +36,14 @@ def _empty_cache():
     a database rolled back between tests may reuse primary keys that cached rows were keyed by."""
     from django.core.cache import cache
 
-    from indicators import versions
+    from indicators import structure, tokens, versions
 
     cache.clear()
     # The indicator -> plan map is kept in memory because an indicator never moves; a database rolled
     # back between tests gives the same primary key to another test's indicator of another plan.
     versions._plan_of_indicator.clear()
+    structure.clear_local()
+    tokens.request_finished()  # no tokens kept from a request of an earlier test
     yield
 
 

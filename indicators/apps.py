@@ -13,6 +13,13 @@ class IndicatorsConfig(AppConfig):
 
         from .models import Appointment, OrgUnit, Person
 
+        from django.core.signals import request_finished, request_started
+
+        from . import tokens
+
+        # Each request reads a version token from the cache once (indicators.tokens).
+        request_started.connect(tokens.request_started, dispatch_uid="tokens-request-started")
+        request_finished.connect(tokens.request_finished, dispatch_uid="tokens-request-finished")
         for model in (Person, Appointment, OrgUnit):
             post_save.connect(_people_changed, sender=model, dispatch_uid=f"people-saved-{model.__name__}")
             post_delete.connect(_people_changed, sender=model, dispatch_uid=f"people-deleted-{model.__name__}")

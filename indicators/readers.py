@@ -44,8 +44,10 @@ class Reader:
     def __init__(self, user_pk: int):
         self.pk = user_pk
         names = {n.format(pk=user_pk) for deps in DEPENDS.values() for n in deps}
-        found = cache.get_many([tokens.PREFIX + n for n in names] + [self._key(n) for n in DEPENDS])
-        self.tokens = {n: found.get(tokens.PREFIX + n) or tokens.get(n) for n in names}
+        self.tokens = tokens.known(names)
+        wanted = [n for n in names if n not in self.tokens]
+        found = cache.get_many([tokens.PREFIX + n for n in wanted] + [self._key(n) for n in DEPENDS])
+        self.tokens |= tokens.complete(wanted, found)
         self.found = {n: found.get(self._key(n)) for n in DEPENDS}
 
     def _key(self, name: str) -> str:

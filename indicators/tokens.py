@@ -1,9 +1,17 @@
 """Version tokens in Django's cache: the primitives of indicators.versions (plans) and indicators.readers
 (who is asking). A token is a random string; a write replaces it, so whatever was cached under the old
-one is never read again. This module imports no model (the models' querysets reach the readers)."""
+one is never read again. This module imports no model (the models' querysets reach the readers).
+
+Within one request a token is read from the cache once (`get_many` keeps what it read until the request
+finishes; request_started and request_finished, connected in indicators/apps.py): a page reads the same
+token several times (the rounds, the criteria, the reader), and each read was a round trip to Redis. The
+request's own writes replace its copy too, so it reads what it wrote; what other processes write meanwhile
+it sees from its next request on, as if it had read everything at its start.
+"""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from django.core.cache import cache
@@ -12,9 +20,27 @@ from django.db import transaction
 PREFIX = "kpi:version:"
 ALL = "all"  # data every plan shows: indicators.versions.everything_changed() replaces it
 
+_request = threading.local()  # .seen: {name: token} read or written in this thread's request, else None
+
+
+def request_started(**kwargs) -> None:
+    _request.seen = {}
+
+
+def request_finished(**kwargs) -> None:
+    _request.seen = None
+
+
+def _seen() -> dict[str, str] | None:
+    return getattr(_request, "seen", None)
+
 
 def _new(name: str) -> None:
-    cache.set(PREFIX + name, uuid.uuid4().hex, None)
+    value = uuid.uuid4().hex
+    cache.set(PREFIX + name, value, None)
+    seen = _seen()
+    if seen is not None:
+        seen[name] = value
 
 
 def bump(name: str) -> None:
@@ -28,9 +54,35 @@ def bump(name: str) -> None:
 def get(name: str) -> str:
     """The token, created at random when missing (a flushed cache, an evicted key): never counted up,
     so an old entry can never match it again."""
-    key = PREFIX + name
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, uuid.uuid4().hex, None)  # add: a concurrent reader's token wins, never overwritten
-        value = cache.get(key)
-    return value or uuid.uuid4().hex  # a cache that refuses to store: never a hit
+    return get_many([name])[name]
+
+
+def get_many(names) -> dict[str, str]:
+    """Several tokens in one round trip to the cache (none for those this request has read already)."""
+    found = known(names)
+    wanted = [n for n in names if n not in found]
+    if wanted:
+        found |= complete(wanted, cache.get_many([PREFIX + n for n in wanted]))
+    return found
+
+
+def known(names) -> dict[str, str]:
+    """The tokens among `names` that this request has read or written already."""
+    seen = _seen()
+    return {n: seen[n] for n in names if n in seen} if seen else {}
+
+
+def complete(names, values: dict) -> dict[str, str]:
+    """The tokens `names` from `values`, what the cache answered for their keys (PREFIX + name) in a
+    round trip a caller made anyway: those missing are created; this request keeps them all."""
+    found = {}
+    for name in names:
+        value = values.get(PREFIX + name)
+        if value is None:
+            cache.add(PREFIX + name, uuid.uuid4().hex, None)  # add: a concurrent reader's token wins
+            value = cache.get(PREFIX + name) or uuid.uuid4().hex  # a cache that refuses to store: never a hit
+        found[name] = value
+    seen = _seen()
+    if seen is not None:
+        seen.update(found)
+    return found
