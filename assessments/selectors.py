@@ -2,7 +2,8 @@
 
 `progress_for` is what every page and report uses: it loads criteria, steps,
 completions, targets and round results for a list of indicators in five
-queries, however many indicators there are, and feeds assessments.levels.
+queries, however many indicators there are (two once their criteria, steps
+and targets are cached), and feeds assessments.levels.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from indicators.models import CriteriaSet, Indicator, MilestoneStep, Round, Target
+from indicators import structure
+from indicators.models import CriteriaSet, Indicator, Round
 
 from . import levels
 from .models import RoundAssessment, StepCompletion
@@ -115,23 +116,9 @@ class IndicatorProgress:
         return None
 
 
-ROUNDS_CACHE_SECONDS = 3600
-
-
 def plan_rounds(plan) -> list[Round]:
-    """The rounds of the plan's fiscal year, in order of closing; cached under the plan's version token
-    (indicators/versions.py: rounds change only with the year's set-up, which replaces every token)."""
-    from django.core.cache import cache
-
-    from indicators import versions
-
-    key = f"kpi:rounds:{versions.token(plan.pk)}:{plan.fiscal_year_id}"
-    rounds = cache.get(key)
-    if rounds is None:
-        rounds = list(Round.objects.filter(fiscal_year_id=plan.fiscal_year_id).select_related("fiscal_year")
-                      .order_by("closes_on"))
-        cache.set(key, rounds, ROUNDS_CACHE_SECONDS)
-    return rounds
+    """The rounds of the plan's fiscal year, in order of closing (cached: indicators/structure.py)."""
+    return structure.rounds(plan.fiscal_year_id)
 
 
 def current_round(rounds: list[Round], today: dt.date) -> Round | None:
@@ -144,23 +131,16 @@ def current_round(rounds: list[Round], today: dt.date) -> Round | None:
 
 
 def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.date) -> dict[int, IndicatorProgress]:
-    """Progress of each indicator in each round as of a date: five queries in all."""
+    """Progress of each indicator in each round as of a date: two queries (completions, round results),
+    and three more for the criteria, steps and targets of the indicators not in the cache (_structure)."""
     ids = [i.pk for i in indicators]
-    sets_by_indicator: dict[int, list[CriteriaSet]] = defaultdict(list)
-    step_ids: list[int] = []
-    # Explicit orderings on the tables' own columns: the models' default orderings reach through the
-    # plan to the fiscal year and unit, and PostgreSQL spends longer planning those joins than running them.
-    for cs in CriteriaSet.objects.filter(indicator_id__in=ids).order_by("pk").prefetch_related(
-        Prefetch("steps", queryset=MilestoneStep.objects.order_by("number"))
-    ):
-        sets_by_indicator[cs.indicator_id].append(cs)
-        step_ids.extend(s.pk for s in cs.steps.all())
+    sets_by_indicator, targets = _structure(ids)
+    step_ids = [s.pk for sets in sets_by_indicator.values() for cs in sets for s in cs.steps.all()]
     completions = {
         c.step_id: c
         for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by__person")
         .order_by()
     }
-    targets = {(t.indicator_id, t.round_id): t.level for t in Target.objects.filter(indicator_id__in=ids).order_by()}
     assessments = {
         (a.indicator_id, a.round_id): a
         for a in RoundAssessment.objects.filter(indicator_id__in=ids, round__in=rounds).select_related(
@@ -232,6 +212,17 @@ def visible_report(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.date
     if as_of < closes_on and (written is None or timezone.localtime(written).date() > as_of):
         return empty
     return RoundReport(a.report_results, a.report_problems, a.report_remedies)
+
+
+def _structure(ids: list[int]) -> tuple[dict[int, list[CriteriaSet]], dict[tuple[int, int], int]]:
+    """The indicators' criteria sets (with their steps) and targets, (indicator, round) -> level: what
+    progress is counted against, cached until plan administration changes it (indicators/structure.py)."""
+    sets_by_indicator: dict[int, list[CriteriaSet]] = {}
+    targets: dict[tuple[int, int], int] = {}
+    for pk, (sets, levels_by_round) in structure.criteria(ids).items():
+        sets_by_indicator[pk] = sets
+        targets.update(((pk, round_id), level) for round_id, level in levels_by_round.items())
+    return sets_by_indicator, targets
 
 
 def _criteria_for_round(sets: list[CriteriaSet], rnd: Round) -> CriteriaSet | None:

@@ -60,6 +60,19 @@ class Scope:
     def administers(self, tree_path: str) -> bool:
         return self.superuser or any(tree_path.startswith(p) for p in self.admin_paths)
 
+    def edits(self, indicator, owner_ids) -> bool:
+        """IndicatorQuerySet.editable_by for one loaded indicator (its plan and the plan's unit loaded),
+        given the Person ids of its owners: progress is changed by the plan's administrators, and by the
+        indicator's owners (or, for an "all staff" indicator, the staff of the plan's unit and the units
+        below it) while the plan is published; never on a withdrawn indicator."""
+        if indicator.withdrawn_at is not None:
+            return False
+        plan = indicator.plan
+        if self.administers(plan.org_unit.tree_path):
+            return True
+        return self.person_id is not None and plan.status == PUBLISHED and (
+            self.person_id in owner_ids or (indicator.all_staff and plan.org_unit_id in self.person_unit_ancestors))
+
     def reads_subtree(self, tree_path: str) -> bool:
         """Holds an appointment (any role) on the unit at tree_path or above it."""
         return self.superuser or any(tree_path.startswith(p) for p in self.reader_paths)

@@ -34,11 +34,13 @@ def fiscal_year_ensure(*, year_be: int) -> FiscalYear:
     starts_on, ends_on = thai.fiscal_year_bounds(year_be)
     fy, _ = FiscalYear.objects.get_or_create(year_be=year_be, defaults={"starts_on": starts_on, "ends_on": ends_on})
     for months in (6, 12):
-        Round.objects.get_or_create(
+        _, created = Round.objects.get_or_create(
             fiscal_year=fy,
             months=months,
             defaults={"starts_on": fy.starts_on, "closes_on": thai.round_closing_date(year_be, months)},
         )
+        if created:
+            versions.everything_changed()  # the year's rounds are cached (assessments.selectors.plan_rounds)
     return fy
 
 

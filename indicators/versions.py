@@ -23,6 +23,11 @@ or indicator page counts its children in other units' plans. Those pages also ke
 `cascade_token()`, which a write to any cascaded child indicator, and every plan
 administration edit (cascade links are made there), replaces.
 
+The plans' structure (indicators' criteria, steps and targets, the year's rounds, which
+indicators cascade) changes only with plan administration and set-up, never with progress:
+indicators/structure.py caches it under its own token, which `plan_changed` and
+`everything_changed` replace and a tick (which replaces its plan's token) does not.
+
 Indicators never move between plans, so the indicator -> plan map is kept in memory.
 
 """
@@ -31,17 +36,20 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from .tokens import ALL, PREFIX
+from . import structure
+from .tokens import ALL
 from .tokens import bump as _bump
-from .tokens import get as _get
+from .tokens import get_many as _get_many
 
 CASCADES = "cascades"
 _plan_of_indicator: dict[int, int] = {}
 
 
 def plan_changed(plan_id: int) -> None:
-    """A plan administration edit (or any write not tied to one indicator): may add or drop cascades too."""
+    """A plan administration edit (or any write not tied to one indicator): may add or drop cascades too,
+    and may change the structure (criteria, steps, targets) that progress is counted against."""
     _bump(str(plan_id))
+    _bump(structure.STRUCTURE)
     _bump(CASCADES)
 
 
@@ -60,9 +68,7 @@ def indicator_changed(indicator_id: int) -> None:
             return
         _plan_of_indicator[indicator_id] = plan_id
     _bump(str(plan_id))
-    from .models import Cascade
-
-    if Cascade.objects.filter(child_id=indicator_id).exists():  # a parent elsewhere counts this one
+    if indicator_id in structure.cascaded_children():  # a parent elsewhere counts this one
         _bump(CASCADES)
 
 
@@ -73,15 +79,14 @@ def token(plan_id: int, *, cascades: bool = False) -> str:
     shows cascades, see the module docstring). One round trip to the cache either way.
     """
     names = [ALL, str(plan_id), *([CASCADES] if cascades else [])]
-    values = cache.get_many([PREFIX + name for name in names])
-    return ".".join(values.get(PREFIX + name) or _get(name) for name in names)
+    values = _get_many(names)
+    return ".".join(values[name] for name in names)
 
 
 
 def tokens(plan_ids) -> dict[int, str]:
     """token(plan_id) of many plans in one round trip to the cache (the department roll-up)."""
     plan_ids = list(plan_ids)
-    values = cache.get_many([PREFIX + ALL, *(PREFIX + str(pk) for pk in plan_ids)])
-    everything = values.get(PREFIX + ALL) or _get(ALL)
-    return {pk: f"{everything}.{values.get(PREFIX + str(pk)) or _get(str(pk))}" for pk in plan_ids}
+    values = _get_many([ALL, *(str(pk) for pk in plan_ids)])
+    return {pk: f"{values[ALL]}.{values[str(pk)]}" for pk in plan_ids}
 

@@ -222,7 +222,7 @@ if REDIS_URL:
                           "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "kpi"), "TIMEOUT": 3600}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kpi",
-                          "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 500}}}
+                          "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 5000}}}  # one per indicator's criteria
 
 # Background jobs (issue 19: the quarter-end batch, reports/batch.py) with Celery
 # (kpi_tracker/celery.py). CELERY_BROKER_URL names the broker: Redis

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import HistoryEntry, RoundAssessment, StepCompletion
-from indicators import readers
+from indicators import readers, versions
 from indicators.models import (
     ActionPlan,
     Appointment,
@@ -211,6 +211,7 @@ def build_department(*, units: int = 100, indicators: int = 30, year_be: int, to
         for cs in sets for n in range(1, 6))
     _progress(plans, measured, steps, rounds, directors, today)
     _cascades(plans, by_plan, kpis, unit_list, fy)
+    versions.everything_changed()  # bulk_create sends no signal: new cascade links (structure.cascaded_children)
     return DepartmentResult(department, units_created, len(plans), len(objs))
 
 

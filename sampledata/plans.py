@@ -14,7 +14,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from assessments.models import HistoryEntry, RoundAssessment, StepCompletion
-from indicators import readers
+from indicators import readers, versions
 from indicators.models import (
     ActionPlan,
     CriteriaSet,
@@ -53,6 +53,7 @@ def make_plan(*, name: str, indicators: int, department: OrgUnit | None = None, 
     plan = ActionPlan.objects.create(org_unit=group, fiscal_year=fy, title=f"แผน {name}")
     objs = _indicators(plan, name=name, count=indicators, units=units, persons=persons, rounds=rounds)
     _progress(objs, starts_on=fy.starts_on, rounds=rounds, recorder=recorder)
+    versions.plan_changed(plan.pk)  # bulk_create sends no signal
     return plan
 
 
