@@ -6,6 +6,8 @@ message; views show the message and nothing has changed.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import os
@@ -20,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from indicators import readers, versions
+from indicators import readers, structure, versions
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from core import thai
 
@@ -68,13 +70,11 @@ def _check_date(done_on: dt.date, indicator: Indicator) -> None:
 def _locked_rounds(step: MilestoneStep, dates: list[dt.date]) -> list[Round]:
     """Rounds, submitted or verified, whose result a change on these dates would alter."""
     cs = step.criteria_set
-    rounds = Round.objects.filter(fiscal_year_id=cs.indicator.plan.fiscal_year_id)
-    if cs.round_id is not None:
-        rounds = rounds.filter(pk=cs.round_id)
-    locked = RoundAssessment.objects.filter(
-        indicator_id=cs.indicator_id, round__in=rounds, status__in=RoundAssessment.LOCKED
-    ).select_related("round")
-    return [a.round for a in locked if any(a.round.open_on(d) for d in dates)]
+    rounds = [r for r in structure.rounds(cs.indicator.plan.fiscal_year_id) if cs.round_id in (None, r.pk)]
+    locked = set(RoundAssessment.objects.filter(
+        indicator_id=cs.indicator_id, round_id__in=[r.pk for r in rounds], status__in=RoundAssessment.LOCKED
+    ).values_list("round_id", flat=True))
+    return [r for r in rounds if r.pk in locked and any(r.open_on(d) for d in dates)]
 
 
 def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
@@ -86,14 +86,14 @@ def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
         )
 
 
-def _lock_step(step_id: int) -> MilestoneStep:
-    # Serialises writers of one step; writers of different steps never wait (of: the step's
-    # row only, not the indicator, plan and fiscal year rows joined for select_related).
-    return (
-        MilestoneStep.objects.select_for_update(of=("self",))
-        .select_related("criteria_set__indicator__plan__fiscal_year")
-        .get(pk=step_id)
-    )
+def _lock_step(step: MilestoneStep) -> MilestoneStep:
+    """Serialises writers of one step; writers of different steps never wait (the step's row only).
+    The step comes as the caller loaded it, its criteria set, indicator and plan with it (they change in
+    plan administration only: assessments.access reads them from indicators/structure.py). A step
+    removed from its criteria meanwhile is refused."""
+    if not MilestoneStep.objects.select_for_update().filter(pk=step.pk).exists():
+        raise ConflictError(_("ขั้นตอนนี้ถูกนำออกจากเกณฑ์แล้ว หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
+    return step
 
 
 def _completion_json(c: StepCompletion | None) -> dict | None:
@@ -102,20 +102,40 @@ def _completion_json(c: StepCompletion | None) -> dict | None:
     return {"done_on": c.done_on.isoformat(), "note": c.note, "version": c.version}
 
 
+_written: contextvars.ContextVar[list[HistoryEntry] | None] = contextvars.ContextVar("history_written", default=None)
+
+
+@contextlib.contextmanager
+def history_written():
+    """The history lines that the writes inside the block record, newest first, as they were saved: a
+    tick's answer shows them (assessments.views._after_step) without reading them back. Only when the
+    write succeeded: a write that raises has rolled its lines back, and its caller shows an error."""
+    lines: list[HistoryEntry] = []
+    token = _written.set(lines)
+    try:
+        yield lines
+    finally:
+        _written.reset(token)
+
+
 def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | None = None,
              round: Round | None = None, before=None, after=None, comment: str = "") -> HistoryEntry:
     versions.indicator_changed(indicator_id)  # every write to progress writes history: cached pages go stale
-    return HistoryEntry.objects.create(
+    entry = HistoryEntry.objects.create(
         indicator_id=indicator_id, action=action, actor=actor, step=step, round=round,
         before=before, after=after, comment=comment,
     )
+    lines = _written.get()
+    if lines is not None:
+        lines.insert(0, entry)
+    return entry
 
 
 @transaction.atomic
 def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
                   files=(), expected_completion_id: int | None = None) -> StepCompletion:
     """Mark a step done. Refused if it already is (someone else ticked it meanwhile)."""
-    step = _lock_step(step.pk)
+    step = _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
@@ -127,10 +147,11 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
         )
     _check_unlocked(step, done_on)
     validated = [validate_evidence(f) for f in files]
+    # No savepoint of its own: the step's lock already keeps a second tick out, and the refusal leaves
+    # this atomic block, which rolls the whole write back.
     try:
-        with transaction.atomic():
-            completion = StepCompletion.objects.create(step=step, done_on=done_on, note=note, recorded_by=by)
-    except IntegrityError as exc:  # a concurrent tick won the race
+        completion = StepCompletion.objects.create(step=step, done_on=done_on, note=note, recorded_by=by)
+    except IntegrityError as exc:  # a concurrent tick won the race (a database without row locks)
         raise ConflictError(_("ขั้นตอนนี้มีผู้บันทึกพร้อมกัน หน้าจอแสดงข้อมูลล่าสุดแล้ว")) from exc
     _history(indicator_id=indicator.pk, action=HistoryEntry.Action.STEP_DONE, actor=by, step=step,
              after=_completion_json(completion))
@@ -143,7 +164,7 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
 def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion_id: int | None,
                     expected_version: int | None = None) -> StepCompletion:
     """Un-tick a step: the completion is revoked (kept, with the reason), never deleted."""
-    step = _lock_step(step.pk)
+    step = _lock_step(step)
     reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     if not reason:
         raise ProgressError(_("กรุณาระบุเหตุผลที่ยกเลิกการดำเนินการ"))
@@ -162,7 +183,7 @@ def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion
 def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_completion_id: int | None,
               expected_version: int | None, files=()) -> StepCompletion:
     """Change the date or note of a done step, and/or attach more evidence."""
-    step = _lock_step(step.pk)
+    step = _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)

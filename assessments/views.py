@@ -283,12 +283,14 @@ def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str |
 
 
 def _after_step(request, indicator, rnd, step, rounds: list[Round], *, ok: str, warn: str | None,
-                history_after: int | None):
+                written: list[HistoryEntry], evidence: dict | None):
     """A tick, untick or step edit that succeeded, with htmx (issue 19: a tick's answer is what it changed).
     The step's row, and out of band what the write changed elsewhere in the round panel: the level and
-    status, the other steps' counted / not-yet-counted notes, the submit button's level and the new lines
-    of the history (or the whole history when it was empty). The other rows are not sent again, so what
-    the owner is typing in them stays. Rendered fresh from the database, as the whole panel would be."""
+    status, the other steps' counted / not-yet-counted notes, the submit button's level and the history
+    lines the write recorded (`written`, as saved; or the whole history when the page showed it empty).
+    The other rows are not sent again, so what the owner is typing in them stays. Progress is read fresh
+    from the database, as the whole panel would be. `evidence`: the step's files when the caller knows
+    them (a new tick without files has none), else read."""
     plan = indicator.plan
     as_of = _as_of(plan)
     rp = progress_for([indicator], rounds, as_of)[indicator.pk].for_round(rnd) if rnd else None
@@ -296,9 +298,9 @@ def _after_step(request, indicator, rnd, step, rounds: list[Round], *, ok: str, 
     if view is None:  # a step of another round's criteria: this tab does not show it
         return _after_write(request, indicator, rnd, editable=True, ok=ok, warn=warn)
     default_done_on = levels.effective_date(as_of, rnd.closes_on)
-    evidence = {}
-    if view.completion:
-        evidence[view.completion.pk] = list(Evidence.objects.filter(completion=view.completion, removed_at__isnull=True))
+    if evidence is None:
+        evidence = {view.completion.pk: list(Evidence.objects.filter(completion=view.completion, removed_at__isnull=True)
+                                             .order_by("uploaded_at"))} if view.completion else {}
     ctx = {
         "indicator": indicator, "rp": rp, "v": view, "other_steps": [v for v in rp.steps if v is not view],
         "step_forms": _step_forms(rp, default_done_on, plan.fiscal_year.starts_on, as_of, only=view),
@@ -310,11 +312,11 @@ def _after_step(request, indicator, rnd, step, rounds: list[Round], *, ok: str, 
     ctx |= {"below_target": below, "submit_form": SubmitForm(below_target=below, note_max=services.NOTE_MAX)}
     page = parse_qs(urlsplit(request.htmx.current_url or "").query).get("history_page", [""])[0]
     if not (page.isdecimal() and int(page) > 1):  # the newest page of the history is on screen
-        entries = HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round")
-        if history_after is None:
+        if request.POST.get("history_empty"):  # the page says "no changes yet" (#history-empty)
+            entries = HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round")
             ctx["history_whole"], ctx["history"] = True, Paginator(entries, HISTORY_PAGE).get_page(1)
         else:
-            ctx["history_new"] = list(entries.filter(pk__gt=history_after))
+            ctx["history_new"] = written
     return render(request, "assessments/indicator.html#after-step", ctx)
 
 
@@ -354,30 +356,36 @@ def step_save(request, pk):
     data = form.cleaned_data
     files = request.FILES.getlist("files")
     done_on = data["done_on"] or (levels.effective_date(services.today(), rnd.closes_on) if rnd else services.today())
-    # The newest history line the page already shows: the answer adds the ones this write makes.
-    history_after = (HistoryEntry.objects.filter(indicator=indicator).order_by("-pk").values_list("pk", flat=True)
-                     .first()) if request.htmx else None
     try:
-        if data["done"] and data["completion_id"] is None:
-            services.step_complete(step=step, done_on=done_on, by=request.user, note=data["note"], files=files)
-            ok = _("บันทึกขั้นตอนที่ {number} ว่าดำเนินการแล้ว").format(number=step.number)
-        elif data["done"]:
-            services.step_edit(step=step, by=request.user, done_on=done_on, note=data["note"], files=files,
-                               expected_completion_id=data["completion_id"], expected_version=data["version"])
-            ok = _("บันทึกการแก้ไขขั้นตอนที่ {number} แล้ว").format(number=step.number)
-        elif data["completion_id"] is not None:
-            services.step_uncomplete(step=step, by=request.user, reason=data["reason"],
-                                     expected_completion_id=data["completion_id"], expected_version=data["version"])
-            ok = _("ยกเลิกการดำเนินการขั้นตอนที่ {number} แล้ว").format(number=step.number)
-        else:
-            return _after_write(request, indicator, rnd, editable=True, error=_("กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก"))
+        with services.history_written() as written:
+            ok = _step_write(request, step, data, done_on, files)
     except services.ProgressError as exc:
         return _after_write(request, indicator, rnd, editable=True, error=exc.messages[0])
+    if ok is None:
+        return _after_write(request, indicator, rnd, editable=True, error=_("กรุณาทำเครื่องหมายว่าดำเนินการแล้วก่อนบันทึก"))
     counts = _counts_for(step, done_on, rounds) if data["done"] else None
     warn = f"{ok}: {counts}" if counts else None
     if request.htmx:
-        return _after_step(request, indicator, rnd, step, rounds, ok=ok, warn=warn, history_after=history_after)
+        fresh = data["done"] and data["completion_id"] is None and not files  # a new tick: no evidence yet
+        return _after_step(request, indicator, rnd, step, rounds, ok=ok, warn=warn, written=written,
+                           evidence={} if fresh else None)
     return _after_write(request, indicator, rnd, editable=True, ok=None if warn else ok, warn=warn)
+
+
+def _step_write(request, step, data: dict, done_on: dt.date, files) -> str | None:
+    """The write a step's form asks for, through the service; its message, or None when it asks for none."""
+    if data["done"] and data["completion_id"] is None:
+        services.step_complete(step=step, done_on=done_on, by=request.user, note=data["note"], files=files)
+        return _("บันทึกขั้นตอนที่ {number} ว่าดำเนินการแล้ว").format(number=step.number)
+    if data["done"]:
+        services.step_edit(step=step, by=request.user, done_on=done_on, note=data["note"], files=files,
+                           expected_completion_id=data["completion_id"], expected_version=data["version"])
+        return _("บันทึกการแก้ไขขั้นตอนที่ {number} แล้ว").format(number=step.number)
+    if data["completion_id"] is not None:
+        services.step_uncomplete(step=step, by=request.user, reason=data["reason"],
+                                 expected_completion_id=data["completion_id"], expected_version=data["version"])
+        return _("ยกเลิกการดำเนินการขั้นตอนที่ {number} แล้ว").format(number=step.number)
+    return None
 
 
 def _first_error(form) -> str:

@@ -295,17 +295,22 @@ def test_a_tick_answers_with_its_row_and_what_it_changed_elsewhere_on_the_page(c
     sent again, so what their owner is typing in them stays."""
     client.force_login(users["owner"])
     s = steps_of(indicator)
+    page = client.get(reverse("assessments:indicator", args=[indicator.pk]), {"round": rounds[6].pk}).content.decode()
+    # The page says its history is empty, and each step's form sends that along (htmx's hx-include).
+    assert '<input type="hidden" id="history-empty" name="history_empty" value="1">' in page
+    assert f'data-hx-target="#step-{s[2].pk}" data-hx-swap="outerHTML" data-hx-include="#history-empty"' in page
 
-    def tick(n):
+    def tick(n, **shown):
         return htmx_post(client, reverse("assessments:step-save", args=[s[n].pk]),
-                         {"done": "on", "done_on": "10/01/2565", "round": rounds[6].pk}).content.decode()
+                         {"done": "on", "done_on": "10/01/2565", "round": rounds[6].pk, **shown}).content.decode()
 
-    body = tick(2)  # done, not counted yet: step 1 is not done
+    body = tick(2, history_empty="1")  # done, not counted yet: step 1 is not done
     row = body[:body.index("</li>")]
     assert body.lstrip().startswith('<li class="step-row') and f'id="step-{s[2].pk}"' in row
     assert 'name="completion_id"' in row and "บันทึกขั้นตอนที่ 2 ว่าดำเนินการแล้ว" in row
     assert f'id="step-{s[1].pk}"' not in body and f'id="step-{s[3].pk}"' not in body
     assert 'data-hx-swap-oob="innerHTML:#history-wrap"' in body  # the history was empty: all of it
+    assert 'id="history-empty"' not in body  # ... and no longer is
     assert "ผลการประเมินตนเอง: ระดับ 0" in body[body.index('id="round-summary"'):]
 
     def state(body, n):
