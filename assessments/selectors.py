@@ -9,7 +9,6 @@ and targets are cached), and feeds assessments.levels.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.utils import timezone

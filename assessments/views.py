@@ -293,7 +293,7 @@ def _after_step(request, indicator, rnd, step, rounds: list[Round], *, ok: str, 
     them (a new tick without files has none), else read."""
     plan = indicator.plan
     as_of = _as_of(plan)
-    rp = progress_for([indicator], rounds, as_of)[indicator.pk].for_round(rnd) if rnd else None
+    rp = progress_for([indicator], [rnd], as_of)[indicator.pk].for_round(rnd) if rnd else None  # the tab's round
     view = next((v for v in rp.steps if v.step.pk == step.pk), None) if rp else None
     if view is None:  # a step of another round's criteria: this tab does not show it
         return _after_write(request, indicator, rnd, editable=True, ok=ok, warn=warn)

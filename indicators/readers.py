@@ -19,9 +19,8 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from . import tokens
-from .tokens import ALL
+from .tokens import ALL, PEOPLE, STRUCTURE
 
-PEOPLE = "people"
 SECONDS = 3600
 DEPENDS = {"scope": (ALL, PEOPLE), "unread": ("notices:{pk}",)}
 
@@ -44,6 +43,7 @@ class Reader:
     def __init__(self, user_pk: int):
         self.pk = user_pk
         names = {n.format(pk=user_pk) for deps in DEPENDS.values() for n in deps}
+        names.add(STRUCTURE)  # read along: almost every page asks for it (indicators/structure.py)
         self.tokens = tokens.known(names)
         wanted = [n for n in names if n not in self.tokens]
         found = cache.get_many([tokens.PREFIX + n for n in wanted] + [self._key(n) for n in DEPENDS])

@@ -23,8 +23,6 @@ from django.core.cache import cache
 
 from . import tokens
 
-STRUCTURE = "structure"  # replaced by versions.plan_changed (plan administration) only
-PEOPLE = "people"  # readers.PEOPLE: a Person, an Appointment or an OrgUnit written
 SECONDS = 24 * 3600  # in Django's cache; an entry under an old token is never read again and expires
 LOCAL_ENTRIES = 5000  # per process: about one per indicator of the department, a few KB each
 
@@ -34,8 +32,9 @@ _lock = threading.Lock()
 
 def token() -> str:
     """The version of every plan's structure: replaced by plan administration and set-up, never by progress."""
-    values = tokens.get_many([tokens.ALL, STRUCTURE, PEOPLE])
-    return ".".join(values[n] for n in (tokens.ALL, STRUCTURE, PEOPLE))
+    names = (tokens.ALL, tokens.STRUCTURE, tokens.PEOPLE)
+    values = tokens.get_many(names)
+    return ".".join(values[n] for n in names)
 
 
 def cached(kind: str, ids: list[Hashable], load: Callable[[list], dict]) -> dict:

@@ -19,6 +19,8 @@ from django.db import transaction
 
 PREFIX = "kpi:version:"
 ALL = "all"  # data every plan shows: indicators.versions.everything_changed() replaces it
+PEOPLE = "people"  # a Person, an Appointment or an OrgUnit written: indicators.readers.people_changed()
+STRUCTURE = "structure"  # plan administration (versions.plan_changed): what indicators/structure.py caches
 
 _request = threading.local()  # .seen: {name: token} read or written in this thread's request, else None
 

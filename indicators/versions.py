@@ -34,10 +34,8 @@ Indicators never move between plans, so the indicator -> plan map is kept in mem
 
 from __future__ import annotations
 
-from django.core.cache import cache
-
 from . import structure
-from .tokens import ALL
+from .tokens import ALL, STRUCTURE
 from .tokens import bump as _bump
 from .tokens import get_many as _get_many
 
@@ -49,7 +47,7 @@ def plan_changed(plan_id: int) -> None:
     """A plan administration edit (or any write not tied to one indicator): may add or drop cascades too,
     and may change the structure (criteria, steps, targets) that progress is counted against."""
     _bump(str(plan_id))
-    _bump(structure.STRUCTURE)
+    _bump(STRUCTURE)
     _bump(CASCADES)
 
 
