@@ -131,10 +131,10 @@ def current_round(rounds: list[Round], today: dt.date) -> Round | None:
 
 def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.date) -> dict[int, IndicatorProgress]:
     """Progress of each indicator in each round as of a date: two queries (completions, round results),
-    and three more for the criteria, steps and targets of the indicators not in the cache (_structure)."""
+    and three more for the criteria, steps and targets of the indicators not cached (indicators/structure.py)."""
     ids = [i.pk for i in indicators]
-    sets_by_indicator, targets = _structure(ids)
-    step_ids = [s.pk for sets in sets_by_indicator.values() for cs in sets for s in cs.steps.all()]
+    criteria = structure.criteria(ids)  # indicator -> (criteria sets with their steps, {round: target level})
+    step_ids = [s.pk for sets, _ in criteria.values() for cs in sets for s in cs.steps.all()]
     completions = {
         c.step_id: c
         for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by__person")
@@ -149,13 +149,14 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
     result: dict[int, IndicatorProgress] = {}
     for indicator in indicators:
         ip = IndicatorProgress(indicator)
+        sets, targets = criteria[indicator.pk]
         for rnd in rounds:
-            cs = _criteria_for_round(sets_by_indicator.get(indicator.pk, []), rnd)
+            cs = _criteria_for_round(sets, rnd)
             steps = list(cs.steps.all()) if cs else []
             done = {s.number: completions[s.pk].done_on for s in steps if s.pk in completions}
             states = levels.step_states([s.number for s in steps], done, as_of, rnd.closes_on)
             level = levels.level_as_of(done, as_of, rnd.closes_on) if cs else 0
-            target = targets.get((indicator.pk, rnd.pk))
+            target = targets.get(rnd.pk)
             ip.rounds.append(
                 RoundProgress(
                     indicator=indicator,
@@ -211,17 +212,6 @@ def visible_report(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.date
     if as_of < closes_on and (written is None or timezone.localtime(written).date() > as_of):
         return empty
     return RoundReport(a.report_results, a.report_problems, a.report_remedies)
-
-
-def _structure(ids: list[int]) -> tuple[dict[int, list[CriteriaSet]], dict[tuple[int, int], int]]:
-    """The indicators' criteria sets (with their steps) and targets, (indicator, round) -> level: what
-    progress is counted against, cached until plan administration changes it (indicators/structure.py)."""
-    sets_by_indicator: dict[int, list[CriteriaSet]] = {}
-    targets: dict[tuple[int, int], int] = {}
-    for pk, (sets, levels_by_round) in structure.criteria(ids).items():
-        sets_by_indicator[pk] = sets
-        targets.update(((pk, round_id), level) for round_id, level in levels_by_round.items())
-    return sets_by_indicator, targets
 
 
 def _criteria_for_round(sets: list[CriteriaSet], rnd: Round) -> CriteriaSet | None:

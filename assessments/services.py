@@ -86,14 +86,13 @@ def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
         )
 
 
-def _lock_step(step: MilestoneStep) -> MilestoneStep:
+def _lock_step(step: MilestoneStep) -> None:
     """Serialises writers of one step; writers of different steps never wait (the step's row only).
     The step comes as the caller loaded it, its criteria set, indicator and plan with it (they change in
     plan administration only: assessments.access reads them from indicators/structure.py). A step
     removed from its criteria meanwhile is refused."""
     if not MilestoneStep.objects.select_for_update().filter(pk=step.pk).exists():
         raise ConflictError(_("ขั้นตอนนี้ถูกนำออกจากเกณฑ์แล้ว หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
-    return step
 
 
 def _completion_json(c: StepCompletion | None) -> dict | None:
@@ -135,7 +134,7 @@ def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | Non
 def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
                   files=(), expected_completion_id: int | None = None) -> StepCompletion:
     """Mark a step done. Refused if it already is (someone else ticked it meanwhile)."""
-    step = _lock_step(step)
+    _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
@@ -164,7 +163,7 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
 def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion_id: int | None,
                     expected_version: int | None = None) -> StepCompletion:
     """Un-tick a step: the completion is revoked (kept, with the reason), never deleted."""
-    step = _lock_step(step)
+    _lock_step(step)
     reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     if not reason:
         raise ProgressError(_("กรุณาระบุเหตุผลที่ยกเลิกการดำเนินการ"))
@@ -183,7 +182,7 @@ def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion
 def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_completion_id: int | None,
               expected_version: int | None, files=()) -> StepCompletion:
     """Change the date or note of a done step, and/or attach more evidence."""
-    step = _lock_step(step)
+    _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)

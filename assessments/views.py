@@ -182,9 +182,7 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
     evidence: dict[int, list[Evidence]] = {}
     for e in Evidence.objects.filter(completion_id__in=completion_ids, removed_at__isnull=True).order_by("uploaded_at"):
         evidence.setdefault(e.completion_id, []).append(e)
-    history = Paginator(
-        HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round"), HISTORY_PAGE
-    ).get_page(request.GET.get("history_page"))
+    history = _history_page(indicator, request.GET.get("history_page"))
     tabs = [{"rp": r, "state": r.assessment.status if r.assessment else "draft",
              "marker": TAB_MARKERS.get(r.assessment.status if r.assessment else "draft", "")} for r in progress.rounds]
     target = rp.target if rp else None
@@ -208,6 +206,12 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,
     }
+
+
+def _history_page(indicator: Indicator, number):
+    """One page of the indicator's history, newest first, with who did what named without more queries."""
+    entries = HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round")
+    return Paginator(entries, HISTORY_PAGE).get_page(number)
 
 
 def _step_forms(rp, default_done_on: dt.date, starts_on: dt.date, as_of: dt.date, only=None) -> dict[int, StepForm]:
@@ -282,7 +286,7 @@ def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str |
     return redirect(f"{url}?round={rnd.pk}#round-panel" if rnd else url)
 
 
-def _after_step(request, indicator, rnd, step, rounds: list[Round], *, ok: str, warn: str | None,
+def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
                 written: list[HistoryEntry], evidence: dict | None):
     """A tick, untick or step edit that succeeded, with htmx (issue 19: a tick's answer is what it changed).
     The step's row, and out of band what the write changed elsewhere in the round panel: the level and
@@ -313,8 +317,7 @@ def _after_step(request, indicator, rnd, step, rounds: list[Round], *, ok: str, 
     page = parse_qs(urlsplit(request.htmx.current_url or "").query).get("history_page", [""])[0]
     if not (page.isdecimal() and int(page) > 1):  # the newest page of the history is on screen
         if request.POST.get("history_empty"):  # the page says "no changes yet" (#history-empty)
-            entries = HistoryEntry.objects.filter(indicator=indicator).select_related("actor__person", "step", "round")
-            ctx["history_whole"], ctx["history"] = True, Paginator(entries, HISTORY_PAGE).get_page(1)
+            ctx["history_whole"], ctx["history"] = True, _history_page(indicator, 1)
         else:
             ctx["history_new"] = written
     return render(request, "assessments/indicator.html#after-step", ctx)
@@ -367,7 +370,7 @@ def step_save(request, pk):
     warn = f"{ok}: {counts}" if counts else None
     if request.htmx:
         fresh = data["done"] and data["completion_id"] is None and not files  # a new tick: no evidence yet
-        return _after_step(request, indicator, rnd, step, rounds, ok=ok, warn=warn, written=written,
+        return _after_step(request, indicator, rnd, step, ok=ok, warn=warn, written=written,
                            evidence={} if fresh else None)
     return _after_write(request, indicator, rnd, editable=True, ok=None if warn else ok, warn=warn)
 

@@ -53,14 +53,10 @@ def bump(name: str) -> None:
     transaction.on_commit(lambda: _new(name))
 
 
-def get(name: str) -> str:
-    """The token, created at random when missing (a flushed cache, an evicted key): never counted up,
-    so an old entry can never match it again."""
-    return get_many([name])[name]
-
-
 def get_many(names) -> dict[str, str]:
-    """Several tokens in one round trip to the cache (none for those this request has read already)."""
+    """Tokens in one round trip to the cache (none for those this request has read already); one that is
+    missing (a flushed cache, an evicted key) is created at random, never counted up, so an old entry can
+    never match it again."""
     found = known(names)
     wanted = [n for n in names if n not in found]
     if wanted:
