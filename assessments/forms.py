@@ -1,7 +1,8 @@
 import datetime as dt
+from dataclasses import dataclass
+from typing import ClassVar
 
 from django import forms
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import thai
@@ -36,75 +37,53 @@ EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.gif,.webp,.doc,.docx,.xls,.xlsx,.ppt,.p
 INVALID_FORM = {"invalid": _("ข้อมูลฟอร์มไม่ถูกต้อง")}
 
 
-def small_label(text) -> str:
-    """A label in small type, as the step form's fields have beside the bigger step text."""
-    return format_html('<span class="small">{}</span>', text)
-
-
 class StepForm(forms.Form):
-    """One milestone step: the checkbox is the real control; the rest describes it.
-
-    Bound to POST data it validates a save (step_save). Given `view` (a selectors.StepView) it renders
-    that step in the round panel: ids "<field>-<step pk>" (the date's is "date-<step pk>"), the saved
-    values or the default date, and the date's bounds [starts_on, as_of] for the calendar.
-    """
+    """What one step's form posts (step_save): the checkbox is the real control; the rest describes it.
+    The round panel writes the form itself (StepFields)."""
 
     done = forms.BooleanField(required=False)
-    done_on = BuddhistDateField(label=_("วันที่ดำเนินการ"), required=False)
-    files = forms.FileField(label=_("เอกสารหลักฐาน"), required=False, widget=MultipleFileInput)
-    note = forms.CharField(label=_("หมายเหตุ"), required=False, strip=False, error_messages=NO_NUL)
-    reason = forms.CharField(label=_("เหตุผล"), required=False, error_messages=NO_NUL)
-    completion_id = forms.IntegerField(required=False, error_messages=INVALID_FORM, widget=forms.HiddenInput)
-    version = forms.IntegerField(required=False, error_messages=INVALID_FORM, widget=forms.HiddenInput)
-    round = forms.IntegerField(required=False, error_messages=INVALID_FORM, widget=forms.HiddenInput)
+    done_on = BuddhistDateField(required=False)
+    files = forms.FileField(required=False, widget=MultipleFileInput)
+    note = forms.CharField(required=False, strip=False, error_messages=NO_NUL)
+    reason = forms.CharField(required=False, error_messages=NO_NUL)
+    completion_id = forms.IntegerField(required=False, error_messages=INVALID_FORM)
+    version = forms.IntegerField(required=False, error_messages=INVALID_FORM)
+    round = forms.IntegerField(required=False, error_messages=INVALID_FORM)
 
-    def __init__(self, data=None, *, view=None, round_pk: int | None = None, default_done_on: dt.date | None = None,
-                 starts_on: dt.date | None = None, as_of: dt.date | None = None, note_max: int | None = None,
-                 max_mb: int | None = None, **kwargs):
-        if view is None:
-            super().__init__(data, **kwargs)
-            return
-        done, completion = view.state.done, view.completion
-        super().__init__(data, auto_id=f"%s-{view.step.pk}", initial={
-            "done": done, "round": round_pk, "note": completion.note if completion else "",
-            "done_on": thai.format_input_date(completion.done_on if completion else default_done_on),
-            "completion_id": completion.pk if completion else None,
-            "version": completion.version if completion else None}, **kwargs)
-        self._show_step(view)
-        self._show_date(view.step.pk, default_done_on, starts_on, as_of)
-        self._show_texts(note_max, max_mb)
-        if completion is None:
-            del self.fields["completion_id"], self.fields["version"]
-        if not done:
-            del self.fields["reason"]
 
-    def _show_step(self, view) -> None:
-        self.fields["done"].label = format_html('<span class="fw-bold">{} {}</span> <span class="step-text">{}</span>',
-                                                _("ขั้นตอนที่"), view.number, view.step.text)
+@dataclass(frozen=True)
+class StepFields:
+    """One step's form in the round panel, as the template's step-fields partial writes it (issue 19: through
+    crispy's field templates these inputs were half of a tick's answer; nothing on them needs a form's
+    rendering, since errors are said above the panel, never beside a field). Ids are "<field>-<step pk>"
+    (the date's "date-<step pk>"); values are the saved ones or the default date; the date's bounds
+    [starts_on, as_of] are the calendar's. The saved completion's id and version go back with an untick or
+    an edit, so a change made meanwhile is refused (services)."""
 
-    def _show_date(self, step_pk: int, default_done_on, starts_on, as_of) -> None:
-        field = self.fields["done_on"]
-        field.label = small_label(_("วันที่ดำเนินการ"))
-        field.help_text = format_html("{} {}", _("พิมพ์ วว/ดด/ปปปป (พ.ศ.) เช่น"), thai.format_input_date(default_done_on))
-        field.widget.attrs.update({
-            "id": f"date-{step_pk}", "class": "form-control-sm", "inputmode": "numeric", "autocomplete": "off",
-            "maxlength": "40", "placeholder": _("วว/ดด/ปปปป"), "data-be-date": True,
-            "data-min": starts_on.isoformat() if starts_on else "", "data-max": as_of.isoformat() if as_of else ""})
+    step_pk: int
+    round_pk: int
+    done: bool
+    completion_id: int | None
+    version: int | None
+    note: str
+    done_on: str  # as typed: 31/03/2565
+    example: str  # the default date, in the help text
+    min: str  # ISO, for the calendar (static/js)
+    max: str
+    note_max: int
+    max_mb: int
+    accept: ClassVar[str] = EVIDENCE_ACCEPT
 
-    def _show_texts(self, note_max: int | None, max_mb: int | None) -> None:
-        files = self.fields["files"]
-        kinds = _("PDF, รูปภาพ, Word, Excel, PowerPoint ≤ %(max_mb)s MB") % {"max_mb": max_mb}
-        files.label = format_html('<span class="small">{} <span class="text-muted">({})</span></span>',
-                                  _("เอกสารหลักฐาน"), kinds)
-        files.widget.attrs.update({"class": "form-control-sm", "accept": EVIDENCE_ACCEPT})
-        note = self.fields["note"]
-        note.label = small_label(_("หมายเหตุ"))
-        note.widget = forms.Textarea(attrs={"rows": "2", "class": "form-control-sm"}
-                                     | ({"maxlength": str(note_max)} if note_max else {}))
-        if "reason" in self.fields:
-            reason = self.fields["reason"]
-            reason.label = small_label(_("เหตุผล (เมื่อยกเลิกเครื่องหมายดำเนินการแล้ว)"))
-            reason.widget.attrs.update({"class": "form-control-sm", "maxlength": "2000"})
+    @classmethod
+    def of(cls, view, *, round_pk: int, default_done_on: dt.date, starts_on: dt.date, as_of: dt.date,
+           note_max: int, max_mb: int) -> "StepFields":
+        """`view`: the step as the round panel shows it (selectors.StepView)."""
+        c = view.completion
+        return cls(step_pk=view.step.pk, round_pk=round_pk, done=view.state.done,
+                   completion_id=c.pk if c else None, version=c.version if c else None, note=c.note if c else "",
+                   done_on=thai.format_input_date(c.done_on if c else default_done_on),
+                   example=thai.format_input_date(default_done_on), min=starts_on.isoformat() if starts_on else "",
+                   max=as_of.isoformat() if as_of else "", note_max=note_max, max_mb=max_mb)
 
 
 class ReasonForm(forms.Form):
@@ -183,17 +162,3 @@ class ReopenForm(DecisionForm):
     reason = forms.CharField(label=_("เหตุผล"), widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}))
 
 
-class SubmitForm(forms.Form):
-    """ส่งผลการประเมินตนเอง: the note to the reviewer; required when the level is below the target."""
-
-    note = forms.CharField(required=False, error_messages=NO_NUL,
-                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control-sm"}))
-
-    def __init__(self, *, below_target: bool, note_max: int):
-        super().__init__(auto_id="submit-%s")
-        note = self.fields["note"]
-        note.label = (_("เหตุผลที่ต่ำกว่าค่าเป้าหมาย (ผู้ตรวจสอบจะเห็น)") if below_target
-                      else _("หมายเหตุถึงผู้ตรวจสอบ (ถ้ามี)"))
-        note.widget.attrs["maxlength"] = note_max
-        if below_target:
-            note.widget.attrs["required"] = True

@@ -40,7 +40,7 @@ from .access import (
     get_plan_for_user,
     get_step_for_user,
 )
-from .forms import EvidenceRemoveForm, ReasonForm, RoundReportForm, StepForm, SubmitForm
+from .forms import EvidenceRemoveForm, ReasonForm, RoundReportForm, StepFields, StepForm
 from .models import Evidence, HistoryEntry, Notice, RoundAssessment
 from .selectors import current_round, plan_rounds, progress_for
 
@@ -200,8 +200,6 @@ def _panel_context(request, indicator: Indicator, rnd: Round | None = None, *, e
         "step_forms": _step_forms(rp, default_done_on, plan.fiscal_year.starts_on, as_of) if may_edit else {},
         "below_target": bool(rp and target is not None and rp.level < target),
         "report_form": _report_form(rp),
-        "submit_form": SubmitForm(below_target=bool(rp and target is not None and rp.level < target),
-                                  note_max=services.NOTE_MAX),
         "note_max": services.NOTE_MAX,
         "max_mb": services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
         "inline_types": INLINE_TYPES,
@@ -214,14 +212,14 @@ def _history_page(indicator: Indicator, number):
     return Paginator(entries, HISTORY_PAGE).get_page(number)
 
 
-def _step_forms(rp, default_done_on: dt.date, starts_on: dt.date, as_of: dt.date, only=None) -> dict[int, StepForm]:
-    """The round panel's step forms, step pk -> form: none when the round is locked (or has no tab).
-    `only`: the StepView of the one step a write's answer shows (_after_step)."""
+def _step_forms(rp, default_done_on: dt.date, starts_on: dt.date, as_of: dt.date, only=None) -> dict[int, StepFields]:
+    """The round panel's step forms, step pk -> what each shows: none when the round is locked (or has no
+    tab). `only`: the StepView of the one step a write's answer shows (_after_step)."""
     if rp is None or rp.is_locked:
         return {}
     max_mb = services.settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
-    return {v.step.pk: StepForm(view=v, round_pk=rp.round.pk, default_done_on=default_done_on, starts_on=starts_on,
-                                as_of=as_of, note_max=services.NOTE_MAX, max_mb=max_mb)
+    return {v.step.pk: StepFields.of(v, round_pk=rp.round.pk, default_done_on=default_done_on, starts_on=starts_on,
+                                     as_of=as_of, note_max=services.NOTE_MAX, max_mb=max_mb)
             for v in ([only] if only else rp.steps)}
 
 
@@ -312,8 +310,7 @@ def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
         "row_flash_ok": ok, "row_flash_warn": warn,
     }
     # The submit form again: whether it asks for a reason (a level below target) follows the level.
-    below = bool(rp.target is not None and rp.level < rp.target)
-    ctx |= {"below_target": below, "submit_form": SubmitForm(below_target=below, note_max=services.NOTE_MAX)}
+    ctx |= {"below_target": bool(rp.target is not None and rp.level < rp.target), "note_max": services.NOTE_MAX}
     page = parse_qs(urlsplit(request.htmx.current_url or "").query).get("history_page", [""])[0]
     if not (page.isdecimal() and int(page) > 1):  # the newest page of the history is on screen
         if request.POST.get("history_empty"):  # the page says "no changes yet" (#history-empty)

@@ -240,9 +240,10 @@ def tags_by_id(body: str) -> dict[str, tuple[str, dict]]:
     return parser.by_id
 
 
-def test_the_step_form_keeps_its_ids_bounds_and_help_through_crispy(client, users, indicator, rounds):
-    """StepForm renders each step: the ids the page and its scripts know, the date's bounds, help text tied
-    with aria-describedby, several files, the note's limit, and the reason only for a done step."""
+def test_the_step_form_written_by_hand_keeps_its_ids_bounds_labels_and_help(client, users, indicator, rounds):
+    """The step form (forms.StepFields, written by the template): the ids the page and its scripts know, the
+    date's bounds, help text tied with aria-describedby, several files, the note's limit, the reason only for
+    a done step, and a label for every input, in Thai and in English."""
     s = steps_of(indicator)
     s[2].text = "ประชุม <b>คณะทำงาน</b>"
     s[2].save(update_fields=["text"])
@@ -271,6 +272,15 @@ def test_the_step_form_keeps_its_ids_bounds_and_help_through_crispy(client, user
     assert tags[f"reason-{one}"][1]["name"] == "reason" and f"reason-{two}" not in tags
     hidden = {a["name"]: a["value"] for _, a in tags.values() if a.get("type") == "hidden" and a["id"].endswith(f"-{one}")}
     assert hidden == {"round": str(rounds[6].pk), "completion_id": str(done.pk), "version": str(done.version)}
+    labels = dict(re.findall(r'<label for="([^"]+)"[^>]*>(.*?)</label>', body, re.S))
+    assert (labels[f"date-{two}"], labels[f"note-{one}"], labels[f"reason-{one}"]) == (
+        "วันที่ดำเนินการ", "หมายเหตุ", "เหตุผล (เมื่อยกเลิกเครื่องหมายดำเนินการแล้ว)")
+    assert labels[f"files-{two}"].startswith("เอกสารหลักฐาน") and "≤ 20 MB" in labels[f"files-{two}"]
+    assert labels["submit-note"] == "เหตุผลที่ต่ำกว่าค่าเป้าหมาย (ผู้ตรวจสอบจะเห็น)"  # level 1 of 3
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("assessments:indicator", args=[indicator.pk]), {"round": rounds[6].pk}).content.decode()
+    labels = dict(re.findall(r'<label for="([^"]+)"[^>]*>(.*?)</label>', english, re.S))
+    assert not re.search(r"[\u0e00-\u0e7f]", labels[f"date-{two}"] + labels[f"files-{two}"] + labels[f"reason-{one}"])
 
 
 def test_no_step_form_for_a_reader_or_a_submitted_round(client, users, indicator, rounds):
