@@ -129,23 +129,33 @@ def current_round(rounds: list[Round], today: dt.date) -> Round | None:
     return ordered[-1] if ordered else None
 
 
-def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.date) -> dict[int, IndicatorProgress]:
+def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.date, *,
+                 completions: dict[int, StepCompletion] | None = None,
+                 assessments: dict[int, RoundAssessment] | None = None) -> dict[int, IndicatorProgress]:
     """Progress of each indicator in each round as of a date: two queries (completions, round results),
-    and three more for the criteria, steps and targets of the indicators not cached (indicators/structure.py)."""
+    and three more for the criteria, steps and targets of the indicators not cached (indicators/structure.py).
+    `completions` ({step pk: active completion}) and `assessments` ({round pk: round result}) of one
+    indicator, when given, are what a write just read (services.Written): their queries are not made."""
     ids = [i.pk for i in indicators]
     criteria = structure.criteria(ids)  # indicator -> (criteria sets with their steps, {round: target level})
     step_ids = [s.pk for sets, _ in criteria.values() for cs in sets for s in cs.steps.all()]
-    completions = {
-        c.step_id: c
-        for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by__person")
-        .order_by()
-    }
-    assessments = {
-        (a.indicator_id, a.round_id): a
-        for a in RoundAssessment.objects.filter(indicator_id__in=ids, round__in=rounds).select_related(
-            "reviewed_by__person", "submitted_by__person"
-        )
-    }
+    if completions is None:
+        completions = {
+            c.step_id: c
+            for c in StepCompletion.objects.active().filter(step_id__in=step_ids).select_related("recorded_by__person")
+            .order_by()
+        }
+    if assessments is None:
+        assessments = {
+            (a.indicator_id, a.round_id): a
+            for a in RoundAssessment.objects.filter(indicator_id__in=ids, round__in=rounds).select_related(
+                "reviewed_by__person", "submitted_by__person"
+            )
+        }
+    else:
+        if len(ids) != 1:
+            raise ValueError("a write's round results are one indicator's")
+        assessments = {(ids[0], pk): a for pk, a in assessments.items()}
     result: dict[int, IndicatorProgress] = {}
     for indicator in indicators:
         ip = IndicatorProgress(indicator)

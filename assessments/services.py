@@ -13,6 +13,7 @@ import hashlib
 import os
 import unicodedata
 import weakref
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -68,13 +69,16 @@ def _check_date(done_on: dt.date, indicator: Indicator) -> None:
 
 
 def _locked_rounds(step: MilestoneStep, dates: list[dt.date]) -> list[Round]:
-    """Rounds, submitted or verified, whose result a change on these dates would alter."""
+    """Rounds, submitted or verified, whose result a change on these dates would alter. The round results
+    read to tell go to the write's record (Written.assessments)."""
     cs = step.criteria_set
     rounds = [r for r in structure.rounds(cs.indicator.plan.fiscal_year_id) if cs.round_id in (None, r.pk)]
-    locked = set(RoundAssessment.objects.filter(
-        indicator_id=cs.indicator_id, round_id__in=[r.pk for r in rounds], status__in=RoundAssessment.LOCKED
-    ).values_list("round_id", flat=True))
-    return [r for r in rounds if r.pk in locked and any(r.open_on(d) for d in dates)]
+    results = {a.round_id: a for a in RoundAssessment.objects.filter(
+        indicator_id=cs.indicator_id, round_id__in=[r.pk for r in rounds])}
+    record = _written.get()
+    if record is not None:
+        record.assessments = results
+    return [r for r in rounds if r.pk in results and results[r.pk].is_locked and any(r.open_on(d) for d in dates)]
 
 
 def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
@@ -101,20 +105,63 @@ def _completion_json(c: StepCompletion | None) -> dict | None:
     return {"done_on": c.done_on.isoformat(), "note": c.note, "version": c.version}
 
 
-_written: contextvars.ContextVar[list[HistoryEntry] | None] = contextvars.ContextVar("history_written", default=None)
+@dataclass
+class Written:
+    """What a step's write saved and read, kept for its answer (assessments.views._after_step: issue 19, a
+    tick's answer is counted from them instead of reading them again). Trust it only when the write
+    succeeded: a write that raises has rolled back what it saved.
+
+    - `history`: the history lines it saved, newest first;
+    - `completions`: the active completions of the indicator's steps, {step pk: completion} with who
+      recorded each, as the write read them under the step's lock and with its own change made;
+    - `assessments`: the indicator's round results, {round pk: RoundAssessment}, as the write read them to
+      check that no round it changes is locked.
+
+    Each is the state as of the write (a write to another step of the indicator committed a moment later
+    is on the next page, as it would be on a page read a moment earlier); None when the write did not
+    read it (a save that changed nothing)."""
+
+    history: list[HistoryEntry] = field(default_factory=list)
+    completions: dict[int, StepCompletion] | None = None
+    assessments: dict[int, RoundAssessment] | None = None
+
+
+_written: contextvars.ContextVar[Written | None] = contextvars.ContextVar("written", default=None)
 
 
 @contextlib.contextmanager
-def history_written():
-    """The history lines that the writes inside the block record, newest first, as they were saved: a
-    tick's answer shows them (assessments.views._after_step) without reading them back. Only when the
-    write succeeded: a write that raises has rolled its lines back, and its caller shows an error."""
-    lines: list[HistoryEntry] = []
-    token = _written.set(lines)
+def written():
+    """Record what the writes inside the block save and read (Written)."""
+    record = Written()
+    token = _written.set(record)
     try:
-        yield lines
+        yield record
     finally:
         _written.reset(token)
+
+
+def _completions(step: MilestoneStep) -> dict[int, StepCompletion]:
+    """Under the step's lock: the active completions of its indicator's steps, who recorded each named (one
+    query). The step's own is what its write checks; the write's record keeps them all (Written)."""
+    indicator_id = step.criteria_set.indicator_id
+    sets, _targets = structure.criteria([indicator_id])[indicator_id]
+    ids = {s.pk for cs in sets for s in cs.steps.all()} | {step.pk}
+    found = {c.step_id: c for c in StepCompletion.objects.active().filter(step_id__in=ids)
+             .select_related("recorded_by__person").order_by()}  # one active completion per step at most
+    record = _written.get()
+    if record is not None:
+        record.completions = found
+    return found
+
+
+def _now_active(step: MilestoneStep, completion: StepCompletion | None) -> None:
+    """The step's active completion after its write, in the write's record (Written.completions)."""
+    record = _written.get()
+    if record is not None and record.completions is not None:
+        if completion is None:
+            record.completions.pop(step.pk, None)
+        else:
+            record.completions[step.pk] = completion
 
 
 def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | None = None,
@@ -124,9 +171,9 @@ def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | Non
         indicator_id=indicator_id, action=action, actor=actor, step=step, round=round,
         before=before, after=after, comment=comment,
     )
-    lines = _written.get()
-    if lines is not None:
-        lines.insert(0, entry)
+    record = _written.get()
+    if record is not None:
+        record.history.insert(0, entry)
     return entry
 
 
@@ -138,7 +185,7 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
-    current = StepCompletion.objects.active().filter(step=step).order_by("pk").first()  # one at most: no joins
+    current = _completions(step).get(step.pk)
     if current is not None:
         raise ConflictError(
             _("ขั้นตอนนี้มีผู้บันทึกว่าดำเนินการแล้วเมื่อ {when} หน้าจอแสดงข้อมูลล่าสุดแล้ว").format(
@@ -152,6 +199,7 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
         completion = StepCompletion.objects.create(step=step, done_on=done_on, note=note, recorded_by=by)
     except IntegrityError as exc:  # a concurrent tick won the race (a database without row locks)
         raise ConflictError(_("ขั้นตอนนี้มีผู้บันทึกพร้อมกัน หน้าจอแสดงข้อมูลล่าสุดแล้ว")) from exc
+    _now_active(step, completion)
     _history(indicator_id=indicator.pk, action=HistoryEntry.Action.STEP_DONE, actor=by, step=step,
              after=_completion_json(completion))
     for upload, info in validated:
@@ -173,6 +221,7 @@ def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion
     current.revoked_by = by
     current.revoke_reason = reason
     current.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    _now_active(step, None)
     _history(indicator_id=step.criteria_set.indicator_id, action=HistoryEntry.Action.STEP_UNDONE, actor=by, step=step,
              before=_completion_json(current), comment=reason)
     return current
@@ -204,7 +253,7 @@ def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_
 
 
 def _current_or_conflict(step, expected_completion_id, expected_version) -> StepCompletion:
-    current = StepCompletion.objects.active().filter(step=step).order_by("pk").first()  # one at most: no joins
+    current = _completions(step).get(step.pk)
     if current is None:
         raise ConflictError(_("ขั้นตอนนี้ถูกยกเลิกการดำเนินการไปแล้วโดยผู้อื่น หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
     if expected_completion_id is not None and (

@@ -285,17 +285,18 @@ def _after_write(request, indicator, rnd, *, ok: str | None = None, error: str |
 
 
 def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
-                written: list[HistoryEntry], evidence: dict | None):
+                written: services.Written, evidence: dict | None):
     """A tick, untick or step edit that succeeded, with htmx (issue 19: a tick's answer is what it changed).
     The step's row, and out of band what the write changed elsewhere in the round panel: the level and
     status, the other steps' counted / not-yet-counted notes, the submit button's level and the history
-    lines the write recorded (`written`, as saved; or the whole history when the page showed it empty).
-    The other rows are not sent again, so what the owner is typing in them stays. Progress is read fresh
-    from the database, as the whole panel would be. `evidence`: the step's files when the caller knows
-    them (a new tick without files has none), else read."""
+    lines the write recorded (or the whole history when the page showed it empty). The other rows are not
+    sent again, so what the owner is typing in them stays. Progress is counted from what the write read
+    and changed under the step's lock (services.Written: no query). `evidence`: the step's files when the
+    caller knows them (a new tick without files has none), else read."""
     plan = indicator.plan
     as_of = _as_of(plan)
-    rp = progress_for([indicator], [rnd], as_of)[indicator.pk].for_round(rnd) if rnd else None  # the tab's round
+    rp = progress_for([indicator], [rnd], as_of, completions=written.completions, assessments=written.assessments)[
+        indicator.pk].for_round(rnd) if rnd else None  # the tab's round
     view = next((v for v in rp.steps if v.step.pk == step.pk), None) if rp else None
     if view is None:  # a step of another round's criteria: this tab does not show it
         return _after_write(request, indicator, rnd, editable=True, ok=ok, warn=warn)
@@ -316,7 +317,7 @@ def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
         if request.POST.get("history_empty"):  # the page says "no changes yet" (#history-empty)
             ctx["history_whole"], ctx["history"] = True, _history_page(indicator, 1)
         else:
-            ctx["history_new"] = written
+            ctx["history_new"] = written.history
     return render(request, "assessments/indicator.html#after-step", ctx)
 
 
@@ -357,7 +358,7 @@ def step_save(request, pk):
     files = request.FILES.getlist("files")
     done_on = data["done_on"] or (levels.effective_date(services.today(), rnd.closes_on) if rnd else services.today())
     try:
-        with services.history_written() as written:
+        with services.written() as written:
             ok = _step_write(request, step, data, done_on, files)
     except services.ProgressError as exc:
         return _after_write(request, indicator, rnd, editable=True, error=exc.messages[0])

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Evidence, HistoryEntry, Notice, RoundAssessment
+from assessments.models import Evidence, HistoryEntry, Notice, RoundAssessment, StepCompletion
 from assessments.selectors import progress_for
 from indicators import readers
 from indicators.models import MilestoneStep
@@ -340,6 +340,39 @@ def test_a_tick_answers_with_its_row_and_what_it_changed_elsewhere_on_the_page(c
                       {"done": "on", "done_on": "10/01/2565", "round": rounds[6].pk},
                       current=reverse("assessments:indicator", args=[indicator.pk]) + "?history_page=2")
     assert "#history-rows" not in older.content.decode()
+
+
+def test_a_steps_answer_counts_as_the_page_read_after_it_does(client, users, indicator, rounds):
+    """A tick's answer is counted from what its write read under the step's lock (services.Written), not
+    read again: after each kind of write, and with a step ticked by someone else after the page was opened,
+    its level, status and every step's counted / not-yet-counted state are those of the page read next."""
+    client.force_login(users["owner"])
+    s = steps_of(indicator)
+    url = reverse("assessments:indicator", args=[indicator.pk])
+    client.get(url, {"round": rounds[6].pk})
+    services.step_complete(step=s[3], done_on=dt.date(2022, 1, 5), by=users["coowner"])  # meanwhile, elsewhere
+
+    def shown(body):
+        level = re.search(r'<strong id="achieved-level">(.*?)</strong>', body).group(1)
+        badges = re.findall(r'<span class="badge [^"]*">([^<]+)</span>', body[body.index('id="round-summary"'):][:1500])
+        return level, badges, dict(re.findall(r'id="step-state-(\d+)" data-state="([a-z-]+)"', body))
+
+    def save(n, **data):
+        answer = htmx_post(client, reverse("assessments:step-save", args=[s[n].pk]), {"round": rounds[6].pk, **data})
+        assert answer.status_code == 200 and "alert-danger" not in answer.content.decode()
+        page = client.get(url, {"round": rounds[6].pk}).content.decode()
+        assert shown(answer.content.decode()) == shown(page)
+        return shown(page)
+
+    def active(n):
+        c = StepCompletion.objects.active().get(step=s[n])
+        return {"completion_id": c.pk, "version": c.version}
+
+    assert save(1, done="on", done_on="10/01/2565")[0].endswith("ระดับ 1")
+    assert save(2, done="on", done_on="10/04/2565")[2][str(s[2].pk)] == "done-not-counted"  # after round 6 closed
+    assert save(2, done="on", done_on="10/02/2565", **active(2))[0].endswith("ระดับ 3")  # moved into round 6
+    assert save(1, reason="ทดสอบ", **active(1))[0].endswith("ระดับ 0")
+    assert save(1, done="on", done_on="11/01/2565", note="อีกครั้ง")[0].endswith("ระดับ 3")
 
 
 def test_a_submit_refreshes_the_panel_history_and_tabs_out_of_band(client, users, indicator, rounds):
