@@ -112,8 +112,8 @@ class Written:
     succeeded: a write that raises has rolled back what it saved.
 
     - `history`: the history lines it saved, newest first;
-    - `completions`: the active completions of the indicator's steps, {step pk: completion} with who
-      recorded each, as the write read them under the step's lock and with its own change made;
+    - `completions`: the active completions of the indicator's steps, {step pk: completion}, as the write
+      read them under the step's lock and with its own change made (who recorded them is not loaded);
     - `assessments`: the indicator's round results, {round pk: RoundAssessment}, as the write read them to
       check that no round it changes is locked.
 
@@ -141,13 +141,14 @@ def written():
 
 
 def _completions(step: MilestoneStep) -> dict[int, StepCompletion]:
-    """Under the step's lock: the active completions of its indicator's steps, who recorded each named (one
-    query). The step's own is what its write checks; the write's record keeps them all (Written)."""
+    """Under the step's lock: the active completions of its indicator's steps (one query, no joins: of the
+    others only their dates count). The step's own is what its write checks; the write's record keeps them
+    all (Written)."""
     indicator_id = step.criteria_set.indicator_id
     sets, _targets = structure.criteria([indicator_id])[indicator_id]
     ids = {s.pk for cs in sets for s in cs.steps.all()} | {step.pk}
     found = {c.step_id: c for c in StepCompletion.objects.active().filter(step_id__in=ids)
-             .select_related("recorded_by__person").order_by()}  # one active completion per step at most
+             .order_by()}  # one active completion per step at most
     record = _written.get()
     if record is not None:
         record.completions = found

@@ -301,6 +301,8 @@ def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
     if view is None:  # a step of another round's criteria: this tab does not show it
         return _after_write(request, indicator, rnd, editable=True, ok=ok, warn=warn)
     default_done_on = levels.effective_date(as_of, rnd.closes_on)
+    if view.completion is not None and view.completion.recorded_by_id == request.user.pk:
+        view.completion.recorded_by = request.user  # the row names its recorder: the user, named already
     if evidence is None:
         evidence = {view.completion.pk: list(Evidence.objects.filter(completion=view.completion, removed_at__isnull=True)
                                              .order_by("uploaded_at"))} if view.completion else {}
