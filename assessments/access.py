@@ -61,8 +61,9 @@ def get_step_for_user(user, pk, *, for_edit: bool = False) -> MilestoneStep:
     Scope (no query: indicators/structure.py, Scope.edits); only a refusal asks the database, to tell a
     reader who may see it (403) from a stranger (404)."""
     if for_edit:
+        scope = scope_of(user)  # first: its round trip to the cache brings the structure token along
         place = structure.step_place(pk)
-        if place is not None and scope_of(user).edits(place.indicator, place.owner_ids):
+        if place is not None and scope.edits(place.indicator, place.owner_ids):
             return place.step
     try:
         step = MilestoneStep.objects.select_related("criteria_set").get(pk=pk)

@@ -100,6 +100,37 @@ def test_a_tick_leaves_the_structure_cached_and_a_page_asks_only_for_progress(cl
         "assessments_roundassessment", 'UPDATE "assessments_stepcompletion" SET', 'INSERT INTO "assessments_historyentry"']
 
 
+def test_a_tick_asks_the_cache_three_times(client, users, indicator, rounds, monkeypatch,
+                                           django_capture_on_commit_callbacks):
+    """Each call to the cache is a round trip to Redis in production: a tick makes one read (the reader's
+    entries with every token it needs, the structure's among them: access.get_step_for_user asks for the
+    reader's Scope first) and replaces its plan's token twice (tokens.bump: at once, and at the commit)."""
+    from django.core.cache import caches
+
+    client.force_login(users["owner"])
+    step = first_step(indicator)
+    assert tick(client, step, rounds[12]).status_code == 200
+    assert untick(client, step, rounds[12]).status_code == 200  # the process's copies are warm now
+    backend, calls = caches["default"], []
+
+    def counted(name, real):
+        def call(*args, **kwargs):
+            if not getattr(backend, "_inside", False):  # not the calls a backend makes of itself
+                calls.append(name)
+            backend._inside, was = True, getattr(backend, "_inside", False)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                backend._inside = was
+        return call
+
+    for name in ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "incr", "touch", "has_key"):
+        monkeypatch.setattr(backend, name, counted(name, getattr(backend, name)))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tick(client, step, rounds[12]).status_code == 200
+    assert calls == ["get_many", "set", "set"]
+
+
 def test_owners_taken_away_refuse_the_next_tick_and_new_owners_may_tick(client, users, indicator, rounds):
     step = first_step(indicator)
     client.force_login(users["owner"])
