@@ -27,6 +27,7 @@ from indicators import readers, structure, versions
 from indicators.models import Indicator, MilestoneStep, PolicyKPI, Round, Target
 from core import thai
 
+from . import hot as _hot
 from . import levels, notices
 from .models import Evidence, HistoryEntry, PolicyKPIMeasurement, RoundAssessment, StepCompletion
 
@@ -73,8 +74,7 @@ def _locked_rounds(step: MilestoneStep, dates: list[dt.date]) -> list[Round]:
     read to tell go to the write's record (Written.assessments)."""
     cs = step.criteria_set
     rounds = [r for r in structure.rounds(cs.indicator.plan.fiscal_year_id) if cs.round_id in (None, r.pk)]
-    results = {a.round_id: a for a in RoundAssessment.objects.filter(
-        indicator_id=cs.indicator_id, round_id__in=[r.pk for r in rounds])}
+    results = {a.round_id: a for a in _hot.round_results(cs.indicator_id, [r.pk for r in rounds])}
     record = _written.get()
     if record is not None:
         record.assessments = results
@@ -95,7 +95,7 @@ def _lock_step(step: MilestoneStep) -> None:
     The step comes as the caller loaded it, its criteria set, indicator and plan with it (they change in
     plan administration only: assessments.access reads them from indicators/structure.py). A step
     removed from its criteria meanwhile is refused."""
-    if not MilestoneStep.objects.select_for_update().filter(pk=step.pk).exists():
+    if not _hot.lock_step(step.pk):
         raise ConflictError(_("ขั้นตอนนี้ถูกนำออกจากเกณฑ์แล้ว หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
 
 
@@ -147,8 +147,7 @@ def _completions(step: MilestoneStep) -> dict[int, StepCompletion]:
     indicator_id = step.criteria_set.indicator_id
     sets, _targets = structure.criteria([indicator_id])[indicator_id]
     ids = {s.pk for cs in sets for s in cs.steps.all()} | {step.pk}
-    found = {c.step_id: c for c in StepCompletion.objects.active().filter(step_id__in=ids)
-             .order_by()}  # one active completion per step at most
+    found = {c.step_id: c for c in _hot.active_completions(ids)}  # one active completion per step at most
     record = _written.get()
     if record is not None:
         record.completions = found
