@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from indicators.models import MilestoneStep
+from indicators.models import CriteriaSet, MilestoneStep
 
 from .models import RoundAssessment, StepCompletion
 
@@ -34,11 +34,13 @@ def lock_step(pk: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def active_completions(step_ids) -> list[StepCompletion]:
-    """The completions of these steps that are not revoked (StepCompletionQuerySet.active)."""
-    ids = sorted(step_ids)
+def active_completions(indicator_id: int) -> list[StepCompletion]:
+    """The completions of the indicator's steps that are not revoked (StepCompletionQuerySet.active)."""
+    steps, sets = _table(MilestoneStep), _table(CriteriaSet)
     return list(StepCompletion.objects.raw(
-        f'SELECT * FROM {_table(StepCompletion)} WHERE "step_id" IN ({_marks(ids)}) AND "revoked_at" IS NULL', ids))
+        f'SELECT * FROM {_table(StepCompletion)} WHERE "revoked_at" IS NULL AND "step_id" IN ('
+        f'SELECT "id" FROM {steps} WHERE "criteria_set_id" IN (SELECT "id" FROM {sets} WHERE "indicator_id" = %s))',
+        [indicator_id]))
 
 
 def round_results(indicator_id: int, round_ids) -> list[RoundAssessment]:

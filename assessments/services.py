@@ -141,13 +141,10 @@ def written():
 
 
 def _completions(step: MilestoneStep) -> dict[int, StepCompletion]:
-    """Under the step's lock: the active completions of its indicator's steps (one query, no joins: of the
-    others only their dates count). The step's own is what its write checks; the write's record keeps them
-    all (Written)."""
-    indicator_id = step.criteria_set.indicator_id
-    sets, _targets = structure.criteria([indicator_id])[indicator_id]
-    ids = {s.pk for cs in sets for s in cs.steps.all()} | {step.pk}
-    found = {c.step_id: c for c in _hot.active_completions(ids)}  # one active completion per step at most
+    """Under the step's lock: the active completions of its indicator's steps (one query; who recorded them
+    is not loaded: of the others only their dates count). The step's own is what its write checks; the
+    write's record keeps them all (Written)."""
+    found = {c.step_id: c for c in _hot.active_completions(step.criteria_set.indicator_id)}  # one per step at most
     record = _written.get()
     if record is not None:
         record.completions = found
