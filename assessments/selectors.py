@@ -156,6 +156,7 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
         if len(ids) != 1:
             raise ValueError("a write's round results are one indicator's")
         assessments = {(ids[0], pk): a for pk, a in assessments.items()}
+    done_on = {pk: c.done_on for pk, c in completions.items()}
     result: dict[int, IndicatorProgress] = {}
     for indicator in indicators:
         ip = IndicatorProgress(indicator)
@@ -163,10 +164,8 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
         for rnd in rounds:
             cs = _criteria_for_round(sets, rnd)
             steps = list(cs.steps.all()) if cs else []
-            done = {s.number: completions[s.pk].done_on for s in steps if s.pk in completions}
-            states = levels.step_states([s.number for s in steps], done, as_of, rnd.closes_on)
-            level = levels.level_as_of(done, as_of, rnd.closes_on) if cs else 0
             target = targets.get(rnd.pk)
+            level, status, states = _counted(cs, steps, done_on, rnd, target, as_of)
             ip.rounds.append(
                 RoundProgress(
                     indicator=indicator,
@@ -176,19 +175,29 @@ def progress_for(indicators: list[Indicator], rounds: list[Round], as_of: dt.dat
                     criteria_set=cs,
                     steps=[StepView(s, st, completions.get(s.pk)) for s, st in zip(steps, states)],
                     level=level,
-                    status=levels.status_for(
-                        level=level,
-                        target=target,
-                        has_criteria=cs is not None,
-                        as_of=as_of,
-                        starts_on=rnd.starts_on,
-                        closes_on=rnd.closes_on,
-                    ),
+                    status=status,
                     assessment=assessments.get((indicator.pk, rnd.pk)),
                 )
             )
         result[indicator.pk] = ip
     return result
+
+
+def _counted(cs, steps, done_on: dict[int, dt.date], rnd: Round, target: int | None,
+             as_of: dt.date) -> tuple[int, str, list[levels.StepState]]:
+    """A round's level, status and step states, its steps done on these dates (step pk -> date)."""
+    done = {s.number: done_on[s.pk] for s in steps if s.pk in done_on}
+    level = levels.level_as_of(done, as_of, rnd.closes_on) if cs else 0
+    status = levels.status_for(level=level, target=target, has_criteria=cs is not None, as_of=as_of,
+                               starts_on=rnd.starts_on, closes_on=rnd.closes_on)
+    return level, status, levels.step_states([s.number for s in steps], done, as_of, rnd.closes_on)
+
+
+def counted_before(rp: RoundProgress, done_on: dict[int, dt.date]) -> tuple[int, str, list[levels.StepState]]:
+    """The round's level, status and step states as they were with its steps done on these dates (step pk
+    -> date): what the round panel showed before a write, so that its answer sends what the write changed
+    (assessments.views._after_step)."""
+    return _counted(rp.criteria_set, [v.step for v in rp.steps], done_on, rp.round, rp.target, rp.as_of)
 
 
 def visible_assessment(a: RoundAssessment | None, as_of: dt.date, closes_on: dt.date) -> RoundAssessment | None:

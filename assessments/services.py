@@ -114,6 +114,8 @@ class Written:
     - `history`: the history lines it saved, newest first;
     - `completions`: the active completions of the indicator's steps, {step pk: completion}, as the write
       read them under the step's lock and with its own change made (who recorded them is not loaded);
+    - `done_before`: {step pk: date done} of those completions before the write changed any: what the page
+      showed, as far as the write knows, so that its answer sends only what changed;
     - `assessments`: the indicator's round results, {round pk: RoundAssessment}, as the write read them to
       check that no round it changes is locked.
 
@@ -123,6 +125,7 @@ class Written:
 
     history: list[HistoryEntry] = field(default_factory=list)
     completions: dict[int, StepCompletion] | None = None
+    done_before: dict[int, dt.date] | None = None
     assessments: dict[int, RoundAssessment] | None = None
 
 
@@ -147,7 +150,7 @@ def _completions(step: MilestoneStep) -> dict[int, StepCompletion]:
     found = {c.step_id: c for c in _hot.active_completions(step.criteria_set.indicator_id)}  # one per step at most
     record = _written.get()
     if record is not None:
-        record.completions = found
+        record.completions, record.done_before = found, {pk: c.done_on for pk, c in found.items()}
     return found
 
 

@@ -42,7 +42,7 @@ from .access import (
 )
 from .forms import EvidenceRemoveForm, ReasonForm, RoundReportForm, StepFields, StepForm
 from .models import Evidence, HistoryEntry, Notice, RoundAssessment
-from .selectors import current_round, plan_rounds, progress_for
+from .selectors import counted_before, current_round, plan_rounds, progress_for
 
 HISTORY_PAGE = 50
 
@@ -288,11 +288,13 @@ def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
                 written: services.Written, evidence: dict | None):
     """A tick, untick or step edit that succeeded, with htmx (issue 19: a tick's answer is what it changed).
     The step's row, and out of band what the write changed elsewhere in the round panel: the level and
-    status, the other steps' counted / not-yet-counted notes, the submit button's level and the history
-    lines the write recorded (or the whole history when the page showed it empty). The other rows are not
-    sent again, so what the owner is typing in them stays. Progress is counted from what the write read
-    and changed under the step's lock (services.Written: no query). `evidence`: the step's files when the
-    caller knows them (a new tick without files has none), else read."""
+    status with the submit button's level when they changed, the counted / not-yet-counted notes of the
+    other steps whose note changed, and the history lines the write recorded (or the whole history when
+    the page showed it empty). The other rows are not sent again, so what the owner is typing in them
+    stays. Progress is counted from what the write read and changed under the step's lock, and compared
+    with what it read before its change (services.Written: no query); a change someone else made since the
+    page was read shows on the next page, as their rows do. `evidence`: the step's files when the caller
+    knows them (a new tick without files has none), else read."""
     plan = indicator.plan
     as_of = _as_of(plan)
     rp = progress_for([indicator], [rnd], as_of, completions=written.completions, assessments=written.assessments)[
@@ -306,8 +308,14 @@ def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
     if evidence is None:
         evidence = {view.completion.pk: list(Evidence.objects.filter(completion=view.completion, removed_at__isnull=True)
                                              .order_by("uploaded_at"))} if view.completion else {}
+    if written.done_before is None:  # a save that read nothing (it changed nothing either): all of it
+        summary_changed, others = True, [v for v in rp.steps if v is not view]
+    else:
+        level, status, states = counted_before(rp, written.done_before)
+        summary_changed = (level, status) != (rp.level, rp.status)
+        others = [v for v, was in zip(rp.steps, states) if v is not view and v.state != was]
     ctx = {
-        "indicator": indicator, "rp": rp, "v": view, "other_steps": [v for v in rp.steps if v is not view],
+        "indicator": indicator, "rp": rp, "v": view, "other_steps": others, "summary_changed": summary_changed,
         "step_forms": _step_forms(rp, default_done_on, plan.fiscal_year.starts_on, as_of, only=view),
         "evidence": evidence, "can_edit": True, "inline_types": INLINE_TYPES,
         "row_flash_ok": ok, "row_flash_warn": warn,

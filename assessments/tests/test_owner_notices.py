@@ -300,9 +300,10 @@ def test_no_step_form_for_a_reader_or_a_submitted_round(client, users, indicator
 # --- 4. the page stays true after htmx writes ----------------------------------------------------
 
 def test_a_tick_answers_with_its_row_and_what_it_changed_elsewhere_on_the_page(client, users, indicator, rounds):
-    """Issue 19: a tick's answer is the step's row, and out of band the level, the other steps' counted /
-    not-yet-counted notes, the submit button's level and the history's new line. The other rows are not
-    sent again, so what their owner is typing in them stays."""
+    """Issue 19: a tick's answer is the step's row, and out of band what the tick changed: the level and the
+    submit button's level when the level changed, the counted / not-yet-counted notes of the other steps
+    whose note changed, and the history's new line. The other rows are not sent again, so what their owner
+    is typing in them stays."""
     client.force_login(users["owner"])
     s = steps_of(indicator)
     page = client.get(reverse("assessments:indicator", args=[indicator.pk]), {"round": rounds[6].pk}).content.decode()
@@ -321,12 +322,12 @@ def test_a_tick_answers_with_its_row_and_what_it_changed_elsewhere_on_the_page(c
     assert f'id="step-{s[1].pk}"' not in body and f'id="step-{s[3].pk}"' not in body
     assert 'data-hx-swap-oob="innerHTML:#history-wrap"' in body  # the history was empty: all of it
     assert 'id="history-empty"' not in body  # ... and no longer is
-    assert "ผลการประเมินตนเอง: ระดับ 0" in body[body.index('id="round-summary"'):]
+    assert 'id="round-summary"' not in body and 'id="submit-panel"' not in body  # still level 0: unchanged
 
     def state(body, n):
         return re.search(rf'id="step-state-{s[n].pk}" data-state="([a-z-]+)"', body).group(1)
 
-    assert state(body, 2) == "done-not-counted" and state(body, 1) == "not-done"
+    assert state(body, 2) == "done-not-counted" and f'id="step-state-{s[1].pk}"' not in body  # step 1's: unchanged
     body = tick(1)
     assert state(body, 1) == "counted" and state(body, 2) == "counted"  # step 2 counts now
     assert f'id="step-state-{s[2].pk}" data-state="counted" data-hx-swap-oob="true"' in body
@@ -342,37 +343,51 @@ def test_a_tick_answers_with_its_row_and_what_it_changed_elsewhere_on_the_page(c
     assert "#history-rows" not in older.content.decode()
 
 
-def test_a_steps_answer_counts_as_the_page_read_after_it_does(client, users, indicator, rounds):
-    """A tick's answer is counted from what its write read under the step's lock (services.Written), not
-    read again: after each kind of write, and with a step ticked by someone else after the page was opened,
-    its level, status and every step's counted / not-yet-counted state are those of the page read next."""
+def test_a_steps_answer_brings_the_page_to_what_a_page_read_after_it_shows(client, users, indicator, rounds):
+    """A step's answer is counted from what its write read under the step's lock and sends what the write
+    changed (services.Written): after each kind of write, the page with the answer swapped in shows the
+    level, status and every step's counted / not-yet-counted state of the page read next."""
     client.force_login(users["owner"])
     s = steps_of(indicator)
     url = reverse("assessments:indicator", args=[indicator.pk])
-    client.get(url, {"round": rounds[6].pk})
-    services.step_complete(step=s[3], done_on=dt.date(2022, 1, 5), by=users["coowner"])  # meanwhile, elsewhere
+    services.step_complete(step=s[3], done_on=dt.date(2022, 1, 5), by=users["coowner"])
 
-    def shown(body):
-        level = re.search(r'<strong id="achieved-level">(.*?)</strong>', body).group(1)
-        badges = re.findall(r'<span class="badge [^"]*">([^<]+)</span>', body[body.index('id="round-summary"'):][:1500])
-        return level, badges, dict(re.findall(r'id="step-state-(\d+)" data-state="([a-z-]+)"', body))
+    def summary(body):
+        if 'id="round-summary"' not in body:
+            return None
+        part = body[body.index('id="round-summary"'):][:1500]
+        return (re.search(r'<strong id="achieved-level">(.*?)</strong>', part).group(1),
+                re.findall(r'<span class="badge [^"]*">([^<]+)</span>', part))
+
+    def states(body):
+        return dict(re.findall(r'id="step-state-(\d+)" data-state="([a-z-]+)"', body))
+
+    page = client.get(url, {"round": rounds[6].pk}).content.decode()
+    screen = {"summary": summary(page), "states": states(page)}
+    sent = []
 
     def save(n, **data):
         answer = htmx_post(client, reverse("assessments:step-save", args=[s[n].pk]), {"round": rounds[6].pk, **data})
-        assert answer.status_code == 200 and "alert-danger" not in answer.content.decode()
+        body = answer.content.decode()
+        assert answer.status_code == 200 and "alert-danger" not in body
+        sent.append(summary(body) is not None)
+        screen["summary"] = summary(body) or screen["summary"]  # htmx swaps in what came
+        screen["states"] |= states(body)
         page = client.get(url, {"round": rounds[6].pk}).content.decode()
-        assert shown(answer.content.decode()) == shown(page)
-        return shown(page)
+        assert screen == {"summary": summary(page), "states": states(page)}
+        return screen["summary"][0], screen["states"]
 
     def active(n):
         c = StepCompletion.objects.active().get(step=s[n])
         return {"completion_id": c.pk, "version": c.version}
 
     assert save(1, done="on", done_on="10/01/2565")[0].endswith("ระดับ 1")
-    assert save(2, done="on", done_on="10/04/2565")[2][str(s[2].pk)] == "done-not-counted"  # after round 6 closed
+    assert save(2, done="on", done_on="10/04/2565")[1][str(s[2].pk)] == "done-not-counted"  # after round 6 closed
     assert save(2, done="on", done_on="10/02/2565", **active(2))[0].endswith("ระดับ 3")  # moved into round 6
     assert save(1, reason="ทดสอบ", **active(1))[0].endswith("ระดับ 0")
-    assert save(1, done="on", done_on="11/01/2565", note="อีกครั้ง")[0].endswith("ระดับ 3")
+    assert save(4, done="on", done_on="12/01/2565")[1][str(s[4].pk)] == "done-not-counted"
+    assert save(1, done="on", done_on="11/01/2565", note="อีกครั้ง")[0].endswith("ระดับ 4")
+    assert sent == [True, False, True, True, False, True]  # the level is sent when it changed
 
 
 def test_a_submit_refreshes_the_panel_history_and_tabs_out_of_band(client, users, indicator, rounds):
