@@ -10,8 +10,8 @@ tokens (indicators.tokens) it was read under, and all of them come back in one r
 - the unread count under the user's own `notices_changed(user_id)` token (assessments/apps.py, and beside
   the bulk writes in assessments.notices.notify and services.notice_mark_read).
 
-A token replaced twice (at once and at commit, tokens.bump) means no reader keeps what it read before a
-write committed. Without REDIS_URL the cache is one process's memory: right for `make run` and the tests.
+A token replaced when the write commits (tokens.bump; the writer's own request at once) means no reader
+keeps what it read before a write committed. Without REDIS_URL the cache is one process's memory: right for `make run` and the tests.
 """
 
 from __future__ import annotations

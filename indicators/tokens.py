@@ -23,14 +23,20 @@ PEOPLE = "people"  # a Person, an Appointment or an OrgUnit written: indicators.
 STRUCTURE = "structure"  # plan administration (versions.plan_changed): what indicators/structure.py caches
 
 _request = threading.local()  # .seen: {name: token} read or written in this thread's request, else None
+# .pending: the names this request replaced whose transaction has not committed (yet)
 
 
 def request_started(**kwargs) -> None:
-    _request.seen = {}
+    _request.seen, _request.pending = {}, set()
 
 
 def request_finished(**kwargs) -> None:
-    _request.seen = None
+    """A token the request replaced and whose transaction never committed while it ran (the test runner's
+    transaction, which never commits; or a write rolled back) is replaced in the cache now: at worst a
+    needless miss, never an old page."""
+    for name in getattr(_request, "pending", None) or ():
+        _new(name)
+    _request.seen, _request.pending = None, set()
 
 
 def _seen() -> dict[str, str] | None:
@@ -46,11 +52,27 @@ def _new(name: str) -> None:
 
 
 def bump(name: str) -> None:
-    """Replace the token at once (the writer's own next read) and again when the transaction commits:
-    a reader that read the first new token before the commit cached old data under a token the commit
-    replaces."""
-    _new(name)
-    transaction.on_commit(lambda: _new(name))
+    """Replace the token when the transaction commits (at once outside one), with a value no one has read:
+    a reader that read the old token meanwhile cached what it read under a token the commit replaces.
+
+    The writer reads its own writes before that: in a request, its copy of the token is replaced at once
+    and never stored (one round trip to the cache per write, not two: issue 19); whatever the request
+    caches under that copy no other request ever reads, so nothing it read inside a transaction that rolls
+    back is found by anyone. Outside a request (a command, a job) there is no copy: the cache is replaced
+    at once too, and again at the commit."""
+    seen = _seen()
+    if seen is None:
+        _new(name)
+        transaction.on_commit(lambda: _new(name))
+        return
+    seen[name] = uuid.uuid4().hex
+    _request.pending.add(name)
+
+    def committed():
+        _new(name)
+        _request.pending.discard(name)
+
+    transaction.on_commit(committed)
 
 
 def get_many(names) -> dict[str, str]:
