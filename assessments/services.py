@@ -69,20 +69,20 @@ def _check_date(done_on: dt.date, indicator: Indicator) -> None:
         )
 
 
-def _locked_rounds(step: MilestoneStep, dates: list[dt.date]) -> list[Round]:
-    """Rounds, submitted or verified, whose result a change on these dates would alter. The round results
-    read to tell go to the write's record (Written.assessments)."""
+def _step_rounds(step: MilestoneStep) -> list[Round]:
+    """The rounds whose result the step counts towards (its criteria set's round, or all the year's)."""
     cs = step.criteria_set
-    rounds = [r for r in structure.rounds(cs.indicator.plan.fiscal_year_id) if cs.round_id in (None, r.pk)]
-    results = {a.round_id: a for a in _hot.round_results(cs.indicator_id, [r.pk for r in rounds])}
-    record = _written.get()
-    if record is not None:
-        record.assessments = results
-    return [r for r in rounds if r.pk in results and results[r.pk].is_locked and any(r.open_on(d) for d in dates)]
+    return [r for r in structure.rounds(cs.indicator.plan.fiscal_year_id) if cs.round_id in (None, r.pk)]
 
 
-def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
-    locked = _locked_rounds(step, list(dates))
+def _check_unlocked(step: MilestoneStep, *dates: dt.date, results: dict[int, RoundAssessment] | None = None) -> None:
+    """Refuses a change on these dates that would alter a submitted or verified round's result. `results`:
+    the indicator's round results as the write read them under its lock (_lock_step), else read now."""
+    rounds = _step_rounds(step)
+    if results is None:
+        results = {a.round_id: a for a in RoundAssessment.objects.filter(
+            indicator_id=step.criteria_set.indicator_id, round_id__in=[r.pk for r in rounds])}
+    locked = [r for r in rounds if r.pk in results and results[r.pk].is_locked and any(r.open_on(d) for d in dates)]
     if locked:
         names = ", ".join(r.label for r in locked)
         raise ProgressError(
@@ -90,13 +90,25 @@ def _check_unlocked(step: MilestoneStep, *dates: dt.date) -> None:
         )
 
 
-def _lock_step(step: MilestoneStep) -> None:
-    """Serialises writers of one step; writers of different steps never wait (the step's row only).
+def _lock_step(step: MilestoneStep) -> tuple[dict[int, StepCompletion], dict[int, RoundAssessment]]:
+    """Serialises writers of one step (writers of different steps never wait: the step's row only), and
+    reads what the write is checked against: the active completions of the indicator's steps ({step pk:
+    completion}, one per step at most; who recorded them is not loaded) and its round results ({round pk:
+    RoundAssessment}), in one round trip (assessments/hot.py). The write's record keeps them (Written).
+
     The step comes as the caller loaded it, its criteria set, indicator and plan with it (they change in
     plan administration only: assessments.access reads them from indicators/structure.py). A step
     removed from its criteria meanwhile is refused."""
-    if not _hot.lock_step(step.pk):
+    locked = _hot.lock_and_read(step.pk, step.criteria_set.indicator_id, [r.pk for r in _step_rounds(step)])
+    if not locked.step_exists:
         raise ConflictError(_("ขั้นตอนนี้ถูกนำออกจากเกณฑ์แล้ว หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
+    completions = {c.step_id: c for c in locked.completions}
+    results = {a.round_id: a for a in locked.round_results}
+    record = _written.get()
+    if record is not None:
+        record.completions, record.assessments = completions, results
+        record.done_before = {pk: c.done_on for pk, c in completions.items()}
+    return completions, results
 
 
 def _completion_json(c: StepCompletion | None) -> dict | None:
@@ -116,8 +128,8 @@ class Written:
       read them under the step's lock and with its own change made (who recorded them is not loaded);
     - `done_before`: {step pk: date done} of those completions before the write changed any: what the page
       showed, as far as the write knows, so that its answer sends only what changed;
-    - `assessments`: the indicator's round results, {round pk: RoundAssessment}, as the write read them to
-      check that no round it changes is locked.
+    - `assessments`: the indicator's round results, {round pk: RoundAssessment}, as the write read them
+      under its lock to check that no round it changes is locked.
 
     Each is the state as of the write (a write to another step of the indicator committed a moment later
     is on the next page, as it would be on a page read a moment earlier); None when the write did not
@@ -141,17 +153,6 @@ def written():
         yield record
     finally:
         _written.reset(token)
-
-
-def _completions(step: MilestoneStep) -> dict[int, StepCompletion]:
-    """Under the step's lock: the active completions of its indicator's steps (one query; who recorded them
-    is not loaded: of the others only their dates count). The step's own is what its write checks; the
-    write's record keeps them all (Written)."""
-    found = {c.step_id: c for c in _hot.active_completions(step.criteria_set.indicator_id)}  # one per step at most
-    record = _written.get()
-    if record is not None:
-        record.completions, record.done_before = found, {pk: c.done_on for pk, c in found.items()}
-    return found
 
 
 def _now_active(step: MilestoneStep, completion: StepCompletion | None) -> None:
@@ -181,17 +182,17 @@ def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | Non
 def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
                   files=(), expected_completion_id: int | None = None) -> StepCompletion:
     """Mark a step done. Refused if it already is (someone else ticked it meanwhile)."""
-    _lock_step(step)
+    completions, results = _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
-    current = _completions(step).get(step.pk)
+    current = completions.get(step.pk)
     if current is not None:
         raise ConflictError(
             _("ขั้นตอนนี้มีผู้บันทึกว่าดำเนินการแล้วเมื่อ {when} หน้าจอแสดงข้อมูลล่าสุดแล้ว").format(
                 when=thai.format_datetime(current.recorded_at))
         )
-    _check_unlocked(step, done_on)
+    _check_unlocked(step, done_on, results=results)
     validated = [validate_evidence(f) for f in files]
     # No savepoint of its own: the step's lock already keeps a second tick out, and the refusal leaves
     # this atomic block, which rolls the whole write back.
@@ -211,12 +212,12 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
 def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion_id: int | None,
                     expected_version: int | None = None) -> StepCompletion:
     """Un-tick a step: the completion is revoked (kept, with the reason), never deleted."""
-    _lock_step(step)
+    completions, results = _lock_step(step)
     reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     if not reason:
         raise ProgressError(_("กรุณาระบุเหตุผลที่ยกเลิกการดำเนินการ"))
-    current = _current_or_conflict(step, expected_completion_id, expected_version)
-    _check_unlocked(step, current.done_on)
+    current = _current_or_conflict(completions.get(step.pk), expected_completion_id, expected_version)
+    _check_unlocked(step, current.done_on, results=results)
     current.revoked_at = timezone.now()
     current.revoked_by = by
     current.revoke_reason = reason
@@ -231,14 +232,14 @@ def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion
 def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_completion_id: int | None,
               expected_version: int | None, files=()) -> StepCompletion:
     """Change the date or note of a done step, and/or attach more evidence."""
-    _lock_step(step)
+    completions, results = _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
-    current = _current_or_conflict(step, expected_completion_id, expected_version)
+    current = _current_or_conflict(completions.get(step.pk), expected_completion_id, expected_version)
     validated = [validate_evidence(f) for f in files]
     if (done_on, note) != (current.done_on, current.note):
-        _check_unlocked(step, current.done_on, done_on)
+        _check_unlocked(step, current.done_on, done_on, results=results)
         before = _completion_json(current)
         current.done_on, current.note = done_on, note
         current.version += 1
@@ -246,14 +247,13 @@ def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_
         _history(indicator_id=indicator.pk, action=HistoryEntry.Action.STEP_EDITED, actor=by, step=step,
                  before=before, after=_completion_json(current))
     elif validated:
-        _check_unlocked(step, current.done_on)
+        _check_unlocked(step, current.done_on, results=results)
     for upload, info in validated:
         _evidence_store(current, upload, info, by)
     return current
 
 
-def _current_or_conflict(step, expected_completion_id, expected_version) -> StepCompletion:
-    current = _completions(step).get(step.pk)
+def _current_or_conflict(current: StepCompletion | None, expected_completion_id, expected_version) -> StepCompletion:
     if current is None:
         raise ConflictError(_("ขั้นตอนนี้ถูกยกเลิกการดำเนินการไปแล้วโดยผู้อื่น หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
     if expected_completion_id is not None and (
