@@ -321,7 +321,7 @@ def test_a_tick_answers_with_its_row_and_what_it_changed_elsewhere_on_the_page(c
     assert 'name="completion_id"' in row and "บันทึกขั้นตอนที่ 2 ว่าดำเนินการแล้ว" in row
     assert f'id="step-{s[1].pk}"' not in body and f'id="step-{s[3].pk}"' not in body
     assert 'data-hx-swap-oob="innerHTML:#history-wrap"' in body  # the history was empty: all of it
-    assert 'id="history-empty"' not in body  # ... and no longer is
+    assert '<input type="hidden" id="history-empty" name="history_empty" value="">' in body  # ... and no longer is
     assert 'id="round-summary"' not in body and 'id="submit-panel"' not in body  # still level 0: unchanged
 
     def state(body, n):
