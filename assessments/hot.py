@@ -19,6 +19,7 @@ assessments/tests/test_hot.py compares each read with its queryset on both datab
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -45,17 +46,23 @@ def _columns(model) -> str:
     return ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
 
 
-def _statements(step_pk: int, indicator_id: int, round_ids: list[int]) -> list[tuple[str, list]]:
+@functools.cache
+def _sql(vendor: str, rounds: int) -> tuple[str, str, str]:
+    """The three statements' text, written once per process (and number of rounds): `vendor` keys it."""
     lock = f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
-    marks = ", ".join(["%s"] * len(round_ids)) or "NULL"
-    return [
-        (f'SELECT 1 FROM {_table(MilestoneStep)} WHERE "id" = %s{lock}', [step_pk]),
-        (f'SELECT {_columns(StepCompletion)} FROM {_table(StepCompletion)} WHERE "revoked_at" IS NULL AND "step_id" '
-         f'IN (SELECT "id" FROM {_table(MilestoneStep)} WHERE "criteria_set_id" IN '
-         f'(SELECT "id" FROM {_table(CriteriaSet)} WHERE "indicator_id" = %s))', [indicator_id]),
-        (f'SELECT {_columns(RoundAssessment)} FROM {_table(RoundAssessment)} '
-         f'WHERE "indicator_id" = %s AND "round_id" IN ({marks})', [indicator_id, *round_ids]),
-    ]
+    return (
+        f'SELECT 1 FROM {_table(MilestoneStep)} WHERE "id" = %s{lock}',
+        f'SELECT {_columns(StepCompletion)} FROM {_table(StepCompletion)} WHERE "revoked_at" IS NULL AND "step_id" '
+        f'IN (SELECT "id" FROM {_table(MilestoneStep)} WHERE "criteria_set_id" IN '
+        f'(SELECT "id" FROM {_table(CriteriaSet)} WHERE "indicator_id" = %s))',
+        f'SELECT {_columns(RoundAssessment)} FROM {_table(RoundAssessment)} '
+        f'WHERE "indicator_id" = %s AND "round_id" IN ({", ".join(["%s"] * rounds) or "NULL"})',
+    )
+
+
+def _statements(step_pk: int, indicator_id: int, round_ids: list[int]) -> list[tuple[str, list]]:
+    lock, completions, results = _sql(connection.vendor, len(round_ids))
+    return [(lock, [step_pk]), (completions, [indicator_id]), (results, [indicator_id, *round_ids])]
 
 
 def _needs_no_conversion(model) -> bool:
@@ -66,7 +73,13 @@ def _needs_no_conversion(model) -> bool:
 
 
 def _pipelined() -> bool:
-    if connection.vendor != "postgresql":
+    return _pipelines(connection.vendor)
+
+
+@functools.cache
+def _pipelines(vendor: str) -> bool:
+    """Whether the three go in one round trip: decided once per process."""
+    if vendor != "postgresql":
         return False
     import psycopg
 

@@ -75,13 +75,24 @@ def _step_rounds(step: MilestoneStep) -> list[Round]:
     return [r for r in structure.rounds(cs.indicator.plan.fiscal_year_id) if cs.round_id in (None, r.pk)]
 
 
-def _check_unlocked(step: MilestoneStep, *dates: dt.date, results: dict[int, RoundAssessment] | None = None) -> None:
-    """Refuses a change on these dates that would alter a submitted or verified round's result. `results`:
-    the indicator's round results as the write read them under its lock (_lock_step), else read now."""
-    rounds = _step_rounds(step)
-    if results is None:
+@dataclass
+class _Held:
+    """What a step's write read under its lock (_lock_step)."""
+
+    completions: dict[int, StepCompletion]  # the indicator's active ones, {step pk: completion}
+    rounds: list[Round]  # the rounds the step counts towards
+    results: dict[int, RoundAssessment]  # the indicator's round results of those rounds, {round pk: result}
+
+
+def _check_unlocked(step: MilestoneStep, *dates: dt.date, held: _Held | None = None) -> None:
+    """Refuses a change on these dates that would alter a submitted or verified round's result: against
+    what the write read under its lock (`held`), else read now."""
+    if held is None:
+        rounds = _step_rounds(step)
         results = {a.round_id: a for a in RoundAssessment.objects.filter(
             indicator_id=step.criteria_set.indicator_id, round_id__in=[r.pk for r in rounds])}
+    else:
+        rounds, results = held.rounds, held.results
     locked = [r for r in rounds if r.pk in results and results[r.pk].is_locked and any(r.open_on(d) for d in dates)]
     if locked:
         names = ", ".join(r.label for r in locked)
@@ -90,7 +101,7 @@ def _check_unlocked(step: MilestoneStep, *dates: dt.date, results: dict[int, Rou
         )
 
 
-def _lock_step(step: MilestoneStep) -> tuple[dict[int, StepCompletion], dict[int, RoundAssessment]]:
+def _lock_step(step: MilestoneStep) -> _Held:
     """Serialises writers of one step (writers of different steps never wait: the step's row only), and
     reads what the write is checked against: the active completions of the indicator's steps ({step pk:
     completion}, one per step at most; who recorded them is not loaded) and its round results ({round pk:
@@ -99,16 +110,16 @@ def _lock_step(step: MilestoneStep) -> tuple[dict[int, StepCompletion], dict[int
     The step comes as the caller loaded it, its criteria set, indicator and plan with it (they change in
     plan administration only: assessments.access reads them from indicators/structure.py). A step
     removed from its criteria meanwhile is refused."""
-    locked = _hot.lock_and_read(step.pk, step.criteria_set.indicator_id, [r.pk for r in _step_rounds(step)])
+    rounds = _step_rounds(step)
+    locked = _hot.lock_and_read(step.pk, step.criteria_set.indicator_id, [r.pk for r in rounds])
     if not locked.step_exists:
         raise ConflictError(_("ขั้นตอนนี้ถูกนำออกจากเกณฑ์แล้ว หน้าจอแสดงข้อมูลล่าสุดแล้ว"))
-    completions = {c.step_id: c for c in locked.completions}
-    results = {a.round_id: a for a in locked.round_results}
+    held = _Held({c.step_id: c for c in locked.completions}, rounds, {a.round_id: a for a in locked.round_results})
     record = _written.get()
     if record is not None:
-        record.completions, record.assessments = completions, results
-        record.done_before = {pk: c.done_on for pk, c in completions.items()}
-    return completions, results
+        record.completions, record.assessments = held.completions, held.results
+        record.done_before = {pk: c.done_on for pk, c in held.completions.items()}
+    return held
 
 
 def _completion_json(c: StepCompletion | None) -> dict | None:
@@ -132,8 +143,8 @@ class Written:
       under its lock to check that no round it changes is locked.
 
     Each is the state as of the write (a write to another step of the indicator committed a moment later
-    is on the next page, as it would be on a page read a moment earlier); None when the write did not
-    read it (a save that changed nothing)."""
+    is on the next page, as it would be on a page read a moment earlier); None until the write has locked
+    its step (_lock_step: every step write does, first)."""
 
     history: list[HistoryEntry] = field(default_factory=list)
     completions: dict[int, StepCompletion] | None = None
@@ -182,17 +193,17 @@ def _history(*, indicator_id: int, action: str, actor, step: MilestoneStep | Non
 def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
                   files=(), expected_completion_id: int | None = None) -> StepCompletion:
     """Mark a step done. Refused if it already is (someone else ticked it meanwhile)."""
-    completions, results = _lock_step(step)
+    held = _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
-    current = completions.get(step.pk)
+    current = held.completions.get(step.pk)
     if current is not None:
         raise ConflictError(
             _("ขั้นตอนนี้มีผู้บันทึกว่าดำเนินการแล้วเมื่อ {when} หน้าจอแสดงข้อมูลล่าสุดแล้ว").format(
                 when=thai.format_datetime(current.recorded_at))
         )
-    _check_unlocked(step, done_on, results=results)
+    _check_unlocked(step, done_on, held=held)
     validated = [validate_evidence(f) for f in files]
     # No savepoint of its own: the step's lock already keeps a second tick out, and the refusal leaves
     # this atomic block, which rolls the whole write back.
@@ -212,12 +223,12 @@ def step_complete(*, step: MilestoneStep, done_on: dt.date, by, note: str = "",
 def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion_id: int | None,
                     expected_version: int | None = None) -> StepCompletion:
     """Un-tick a step: the completion is revoked (kept, with the reason), never deleted."""
-    completions, results = _lock_step(step)
+    held = _lock_step(step)
     reason = _clean_text(reason, limit=REASON_MAX, what=_("เหตุผล"))
     if not reason:
         raise ProgressError(_("กรุณาระบุเหตุผลที่ยกเลิกการดำเนินการ"))
-    current = _current_or_conflict(completions.get(step.pk), expected_completion_id, expected_version)
-    _check_unlocked(step, current.done_on, results=results)
+    current = _current_or_conflict(held.completions.get(step.pk), expected_completion_id, expected_version)
+    _check_unlocked(step, current.done_on, held=held)
     current.revoked_at = timezone.now()
     current.revoked_by = by
     current.revoke_reason = reason
@@ -232,14 +243,14 @@ def step_uncomplete(*, step: MilestoneStep, by, reason: str, expected_completion
 def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_completion_id: int | None,
               expected_version: int | None, files=()) -> StepCompletion:
     """Change the date or note of a done step, and/or attach more evidence."""
-    completions, results = _lock_step(step)
+    held = _lock_step(step)
     indicator = step.criteria_set.indicator
     note = _clean_text(note, limit=NOTE_MAX, what=_("หมายเหตุ"))
     _check_date(done_on, indicator)
-    current = _current_or_conflict(completions.get(step.pk), expected_completion_id, expected_version)
+    current = _current_or_conflict(held.completions.get(step.pk), expected_completion_id, expected_version)
     validated = [validate_evidence(f) for f in files]
     if (done_on, note) != (current.done_on, current.note):
-        _check_unlocked(step, current.done_on, done_on, results=results)
+        _check_unlocked(step, current.done_on, done_on, held=held)
         before = _completion_json(current)
         current.done_on, current.note = done_on, note
         current.version += 1
@@ -247,7 +258,7 @@ def step_edit(*, step: MilestoneStep, by, done_on: dt.date, note: str, expected_
         _history(indicator_id=indicator.pk, action=HistoryEntry.Action.STEP_EDITED, actor=by, step=step,
                  before=before, after=_completion_json(current))
     elif validated:
-        _check_unlocked(step, current.done_on, results=results)
+        _check_unlocked(step, current.done_on, held=held)
     for upload, info in validated:
         _evidence_store(current, upload, info, by)
     return current

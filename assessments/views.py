@@ -308,7 +308,7 @@ def _after_step(request, indicator, rnd, step, *, ok: str, warn: str | None,
     if evidence is None:
         evidence = {view.completion.pk: list(Evidence.objects.filter(completion=view.completion, removed_at__isnull=True)
                                              .order_by("uploaded_at"))} if view.completion else {}
-    if written.done_before is None:  # a save that read nothing (it changed nothing either): all of it
+    if written.done_before is None:  # every write of _step_write locks its step first; were one not to: all of it
         summary_changed, others = True, [v for v in rp.steps if v is not view]
     else:
         level, status, states = counted_before(rp, written.done_before)
